@@ -1,0 +1,214 @@
+"""The ``resilience`` command: demo, serve, generate, import, export, manage.
+
+Each subcommand prepares the environment (data directory, keys) *before* Django starts, because
+settings are read once at start-up.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def _setup(data_dir: str | None, laptop: bool) -> None:
+    """Point settings at the data directory and start Django."""
+    if data_dir:
+        os.environ["RESILIENCE_DATA_DIR"] = str(Path(data_dir).resolve())
+    if laptop and not os.environ.get("DATABASE_URL"):
+        # One laptop, one community: create the keys beside the SQLite file on first run.
+        os.environ.setdefault("RESILIENCE_CREATE_KEYS", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilience.settings")
+    from django.conf import settings
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+
+
+def _migrate(verbose: bool = True) -> None:
+    from django.core.management import call_command
+
+    if verbose:
+        print("Migrating the database…", flush=True)
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _ensure_admin() -> str | None:
+    """Create the ``admin`` account if missing; return its password if it was just made."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if User.objects.filter(username="admin").exists():
+        if os.environ.get("RESILIENCE_DEMO_PASSWORD"):
+            user = User.objects.get(username="admin")
+            if not user.check_password(os.environ["RESILIENCE_DEMO_PASSWORD"]):
+                user.set_password(os.environ["RESILIENCE_DEMO_PASSWORD"])
+                user.save(update_fields=["password"])
+            return os.environ["RESILIENCE_DEMO_PASSWORD"]
+        return None
+    password = os.environ.get("RESILIENCE_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    User.objects.create_superuser("admin", "", password, display_name="Administrator")
+    return password
+
+
+def _serve(host: str, port: int, log_level: str = "info") -> None:
+    import uvicorn
+
+    # uvicorn handles SIGINT and SIGTERM: it stops accepting, finishes requests, then returns.
+    uvicorn.run("resilience.asgi:application", host=host, port=port, log_level=log_level,
+                lifespan="off")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=True)
+    _migrate()
+    from resilience.demo.generator import generate
+    from resilience.places.models import Community
+
+    if not Community.objects.exists():
+        print("Generating the demo community (one community, ~3,900 residents)…", flush=True)
+        counts = generate(communities=1, seed=args.seed, progress=True)
+        print("  " + ", ".join(f"{k}: {v}" for k, v in counts.items()), flush=True)
+    password = _ensure_admin()
+    from django.conf import settings
+
+    print(f"Data directory: {settings.DATA_DIR}")
+    print(f"Open http://{args.host}:{args.port}/  and sign in as  admin", end="")
+    print(f" / {password}" if password else " (password unchanged since the first run)")
+    print("Press Ctrl-C to stop.", flush=True)
+    _serve(args.host, args.port)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    if args.migrate:
+        _migrate()
+    _serve(args.host, args.port)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=True)
+    _migrate(verbose=False)
+    import time
+
+    from resilience.demo.generator import generate
+
+    started = time.perf_counter()
+    counts = generate(communities=args.communities, seed=args.seed, progress=not args.quiet)
+    elapsed = time.perf_counter() - started
+    for name, value in counts.items():
+        print(f"{name:>14}: {value}")
+    print(f"{'seconds':>14}: {elapsed:.1f}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    from resilience.people.transfer.importing import run_import
+
+    report = run_import(args.kind, Path(args.file), community_code=args.community, crs=args.crs,
+                        username=args.as_user, dry_run=args.dry_run, progress=True)
+    print(report.as_text())
+    return 0 if report.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    from resilience.people.transfer.exporting import run_export
+
+    count = run_export(args.kind, Path(args.output), fmt=args.format, community_code=args.community,
+                       username=args.as_user, reveal=args.reveal)
+    print(f"Exported {count} rows to {args.output}")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["resilience manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="resilience",
+        description="Resilient Community: know, watch, warn, respond and measure a community.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--data-dir", help="data directory for SQLite, media and keys (default ./var)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("demo", cmd_demo, "Migrate, generate the demo community if empty, create the admin "
+            "account and serve the web UI.")
+    p.add_argument("--host", default=DEFAULT_HOST)
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--seed", type=int, default=1, help="seed of the demo generator (default 1)")
+
+    p = add("serve", cmd_serve, "Serve the web UI and API on the configured database "
+            "(DATABASE_URL for PostgreSQL).")
+    p.add_argument("--host", default=DEFAULT_HOST)
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--migrate", action="store_true", help="apply migrations first")
+
+    p = add("generate", cmd_generate, "Generate deterministic, realistic demo communities.")
+    p.add_argument("--communities", type=int, default=1, help="how many communities (default 1)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    kinds = ["residents", "buildings", "facilities", "volunteers"]
+    p = add("import", cmd_import, "Import a CSV (UTF-8, UTF-8 with BOM, GB18030) or XLSX file, "
+            "all or nothing, with a row-level report.")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("file")
+    p.add_argument("--community", required=True, help="community code to import into")
+    p.add_argument("--crs", choices=["wgs84", "gcj02", "bd09"], default="wgs84",
+                   help="coordinate system of latitude/longitude columns (default wgs84)")
+    p.add_argument("--as-user", help="import with this user's scope (default: full access)")
+    p.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
+
+    p = add("export", cmd_export, "Export records to CSV, XLSX or GeoJSON, masked by default.")
+    p.add_argument("kind", choices=kinds + ["households", "grids"])
+    p.add_argument("--output", "-o", required=True)
+    p.add_argument("--format", choices=["csv", "xlsx", "geojson"], default="csv")
+    p.add_argument("--community", help="limit to one community (code)")
+    p.add_argument("--as-user", help="export what this user may see (default: everything)")
+    p.add_argument("--reveal", action="store_true",
+                   help="include personal data in clear (written to the access log)")
+
+    p = add("manage", cmd_manage, "Run a Django management command, e.g. `resilience manage "
+            "createsuperuser`.")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="the command and its arguments")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from django.core.exceptions import ImproperlyConfigured
+
+        if isinstance(exc, ImproperlyConfigured):
+            print(f"resilience: configuration error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

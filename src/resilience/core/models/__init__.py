@@ -1,0 +1,12 @@
+from resilience.core.models.base import ChangeLoggedModel, ScopedModel, TimeStampedModel
+from resilience.core.models.logs import AccessLogEntry, ChangeLogEntry
+from resilience.core.models.user import User
+
+__all__ = [
+    "AccessLogEntry",
+    "ChangeLogEntry",
+    "ChangeLoggedModel",
+    "ScopedModel",
+    "TimeStampedModel",
+    "User",
+]

@@ -1,0 +1,7 @@
+from resilience.people.models.households import Household
+from resilience.people.models.memberships import Membership
+from resilience.people.models.organisations import Organisation
+from resilience.people.models.residents import Resident
+from resilience.people.models.volunteers import Volunteer
+
+__all__ = ["Household", "Membership", "Organisation", "Resident", "Volunteer"]

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from resilience.core import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("api/", include("resilience.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("places/", include("resilience.places.urls")),
+    path("people/", include("resilience.people.urls")),
+    path("", include("resilience.core.urls")),
+]
