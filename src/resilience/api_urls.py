@@ -1,3 +1,29 @@
-from django.urls import path
+"""Every API route under /api/."""
+from django.urls import path, re_path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list = []
+from resilience.core.api.me import me
+from resilience.people import api as people_api
+from resilience.places import api as places_api
+from resilience.places import geo
+
+router = DefaultRouter()
+router.register("regions", places_api.RegionViewSet, basename="region")
+router.register("communities", places_api.CommunityViewSet, basename="community")
+router.register("grids", places_api.GridViewSet, basename="grid")
+router.register("buildings", places_api.BuildingViewSet, basename="building")
+router.register("units", places_api.UnitViewSet, basename="unit")
+router.register("facilities", places_api.FacilityViewSet, basename="facility")
+router.register("organisations", people_api.OrganisationViewSet, basename="organisation")
+router.register("households", people_api.HouseholdViewSet, basename="household")
+router.register("residents", people_api.ResidentViewSet, basename="resident")
+router.register("volunteers", people_api.VolunteerViewSet, basename="volunteer")
+router.register("memberships", people_api.MembershipViewSet, basename="membership")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("me/", me, name="api-me"),
+    re_path(r"^geo/(?P<layer>%s)/$" % "|".join(geo.LAYERS), geo.layer, name="api-geo-layer"),
+    *router.urls,
+]

@@ -90,7 +90,8 @@ TIME_ZONE = config.env("RESILIENCE_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Static files are served from the installed packages (finders); set a root only to collect them.
+STATIC_ROOT = config.env("RESILIENCE_STATIC_ROOT") or None
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 # Serve straight from the installed packages: nothing to collect before `resilience demo` runs.
