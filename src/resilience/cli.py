@@ -57,12 +57,27 @@ def _ensure_admin() -> str | None:
     return password
 
 
+class _Stopped(Exception):
+    """Raised by our SIGTERM handler once the server has shut down."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Stopped()
+
+
 def _serve(host: str, port: int, log_level: str = "info") -> None:
+    import signal
+
     import uvicorn
 
-    # uvicorn handles SIGINT and SIGTERM: it stops accepting, finishes requests, then returns.
-    uvicorn.run("resilience.asgi:application", host=host, port=port, log_level=log_level,
-                lifespan="off")
+    # uvicorn catches SIGINT/SIGTERM, stops accepting, finishes requests, restores the previous
+    # handlers and re-raises the signal: ours turns SIGTERM into a clean exit (status 0).
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        uvicorn.run("resilience.asgi:application", host=host, port=port, log_level=log_level,
+                    lifespan="off")
+    except _Stopped:
+        print("Stopped.", flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -122,10 +137,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     _setup(args.data_dir, laptop=False)
-    from resilience.people.transfer.exporting import run_export
+    from resilience.people.transfer.exporting import ExportError, run_export
 
-    count = run_export(args.kind, Path(args.output), fmt=args.format, community_code=args.community,
-                       username=args.as_user, reveal=args.reveal)
+    try:
+        count = run_export(args.kind, Path(args.output), fmt=args.format,
+                           community_code=args.community, username=args.as_user, reveal=args.reveal)
+    except ExportError as exc:
+        print(f"resilience export: {exc}", file=sys.stderr)
+        return 1
     print(f"Exported {count} rows to {args.output}")
     return 0
 

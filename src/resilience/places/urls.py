@@ -1,4 +1,11 @@
-from django.urls import path
+from resilience.places import views
 
 app_name = "places"
-urlpatterns: list = []
+urlpatterns: list = [
+    *views.RegionViews.urls(),
+    *views.CommunityViews.urls(),
+    *views.GridViews.urls(),
+    *views.BuildingViews.urls(),
+    *views.UnitViews.urls(),
+    *views.FacilityViews.urls(),
+]

@@ -1,4 +1,5 @@
 from resilience.people.models.households import Household
+from resilience.people.models.imports import ImportJob
 from resilience.people.models.memberships import Membership
 from resilience.people.models.organisations import Organisation
 from resilience.people.models.residents import Resident

@@ -47,8 +47,9 @@ def _looks_binary(text: str) -> bool:
 
 
 def read_csv(text: str) -> list[Row]:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
+    # Count over the first lines, not the first alone: it may be a title (XX社区居民花名册).
+    sample = [line for line in text[:65536].splitlines() if line.strip()][:10]
+    delimiter = max(DELIMITERS, key=lambda d: (sum(line.count(d) for line in sample), d == ","))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[Row] = []
     line = 0
@@ -88,7 +89,7 @@ def read_rows(data: bytes, file_name: str = "") -> list[Row]:
     """The non-empty rows of a CSV or XLSX file (the first sheet of a workbook)."""
     if not data.strip():
         raise FileError(_("The file is empty."))
-    if data.startswith(OLE_MAGIC) or file_name.lower().endswith(".xls"):
+    if data.startswith(OLE_MAGIC):
         raise FileError(_("Old Excel .xls files cannot be read: save the sheet as .xlsx or CSV."))
     if data.startswith(ZIP_MAGIC):
         return read_xlsx(data)

@@ -4,7 +4,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
+
+# What an import can create, as the report names it.
+CREATED_LABELS = {
+    "units": _l("units"), "households": _l("households"), "residents": _l("residents"),
+    "buildings": _l("buildings"), "facilities": _l("facilities"), "volunteers": _l("volunteers"),
+}
 
 
 @dataclass
@@ -49,6 +56,10 @@ class Report:
     def add(self, row: int | None, column: str, value, reason) -> None:
         self.problems.append(Problem(row, str(column), "" if value is None else str(value), str(reason)))
 
+    def created_labels(self) -> list[tuple[str, int]]:
+        """(translated name, count) of what was created, e.g. ("households", 3)."""
+        return [(str(CREATED_LABELS.get(name, name)), count) for name, count in self.created.items()]
+
     def summary(self) -> str:
         if self.problems:
             return ngettext("Nothing imported: %(n)d error.", "Nothing imported: %(n)d errors.",
@@ -71,7 +82,7 @@ class Report:
         if self.ignored_columns:
             lines.append(_("Ignored columns: %(columns)s") % {"columns": ", ".join(self.ignored_columns)})
         if self.created and not self.problems:
-            lines.append(", ".join(f"{name}: {count}" for name, count in self.created.items()))
+            lines.append(", ".join(f"{label}: {count}" for label, count in self.created_labels()))
         lines.append(self.summary())
         return "\n".join(lines)
 

@@ -1,0 +1,185 @@
+/* The community map: grids, buildings and facilities from the GeoJSON endpoints.
+   Base tiles only when a tile URL is configured; the layers work without any tile server. */
+(function () {
+  "use strict";
+
+  var el = document.getElementById("map");
+  var cfgNode = document.getElementById("map-config");
+  if (!el || !cfgNode || typeof L === "undefined") return;
+  var cfg = JSON.parse(cfgNode.textContent);
+  var labels = cfg.labels;
+  var status = document.getElementById("map-status");
+  var narrow = window.matchMedia("(max-width: 640px)").matches;
+
+  var map = L.map(el, { zoomControl: true, preferCanvas: false }).setView(cfg.center, cfg.zoom);
+  if (cfg.tileUrl) {
+    L.tileLayer(cfg.tileUrl, { attribution: cfg.tileAttribution, maxZoom: 19 }).addTo(map);
+  } else {
+    el.classList.add("no-tiles");
+  }
+
+  function text(tag, value, className) {
+    var node = document.createElement(tag);
+    node.textContent = value;
+    if (className) node.className = className;
+    return node;
+  }
+
+  /* A popup built from DOM nodes, so names from the registry are never parsed as HTML. */
+  function popup(props, rows) {
+    var box = document.createElement("div");
+    box.className = "map-popup";
+    box.appendChild(text("strong", props.name || props.code || ""));
+    rows.forEach(function (pair) {
+      if (pair[1] === null || pair[1] === undefined || pair[1] === "") return;
+      box.appendChild(text("div", pair[0] + ": " + pair[1]));
+    });
+    if (props.url) {
+      var link = text("a", labels.open);
+      link.href = props.url;
+      box.appendChild(link);
+    }
+    return box;
+  }
+
+  function colour(kind) {
+    return cfg.colours[kind] || "#8c959f";
+  }
+
+  var layers = {
+    communities: L.geoJSON(null, {
+      style: { color: "#0b3d91", weight: 3, fill: false },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(popup(f.properties || {}, [[labels.code, (f.properties || {}).code]]));
+      },
+    }),
+    grids: L.geoJSON(null, {
+      style: { color: "#0969da", weight: 2, dashArray: "6 4", fillColor: "#0969da", fillOpacity: 0.05 },
+      onEachFeature: function (f, layer) {
+        var p = f.properties || {};
+        layer.bindTooltip(p.name || p.code || "", { sticky: true });
+        layer.bindPopup(popup(p, [[labels.code, p.code]]));
+      },
+    }),
+    buildings: L.geoJSON(null, {
+      style: { color: "#57606a", weight: 1, fillColor: "#8c959f", fillOpacity: 0.7 },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { radius: 5 });
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties || {};
+        layer.bindPopup(popup(p, [[labels.code, p.code], [labels.floors, p.floors]]));
+      },
+    }),
+    facilities: L.geoJSON(null, {
+      style: function (f) {
+        var c = colour((f.properties || {}).kind);
+        if (f.geometry && f.geometry.type === "Point") {
+          return { color: "#ffffff", weight: 2, fillColor: c, fillOpacity: 0.95 };
+        }
+        return { color: c, weight: 2, fillColor: c, fillOpacity: 0.25 };
+      },
+      pointToLayer: function (f, latlng) {
+        var p = f.properties || {};
+        return L.circleMarker(latlng, { radius: p.kind === "shelter" ? 9 : 6 });
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties || {};
+        layer.bindPopup(popup(p, [
+          [labels.type, p.kind_label || cfg.kindLabels[p.kind] || p.kind],
+          [labels.capacity, p.capacity],
+        ]));
+      },
+    }),
+  };
+
+  var overlays = {};
+  ["communities", "grids", "buildings", "facilities"].forEach(function (name) {
+    layers[name].addTo(map);
+    overlays[labels[name]] = layers[name];
+  });
+  L.control.layers(null, overlays, { collapsed: narrow }).addTo(map);
+  L.control.scale({ imperial: false }).addTo(map);
+
+  /* Fetch a FeatureCollection, following a `next` link if the endpoint pages. */
+  function load(url, features) {
+    features = features || [];
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      })
+      .then(function (data) {
+        features = features.concat(data.features || []);
+        return data.next ? load(data.next, features) : { type: "FeatureCollection", features: features };
+      });
+  }
+
+  function url(name) {
+    var base = cfg.endpoints[name];
+    return cfg.community && name !== "communities" ? base + "?community=" + cfg.community : base;
+  }
+
+  function legend(features) {
+    var kinds = {};
+    features.forEach(function (f) {
+      var k = (f.properties || {}).kind;
+      if (k) kinds[k] = (f.properties || {}).kind_label || cfg.kindLabels[k] || k;
+    });
+    var names = Object.keys(kinds);
+    if (!names.length) return;
+    var control = L.control({ position: "bottomright" });
+    control.onAdd = function () {
+      var box = L.DomUtil.create("div", "map-legend leaflet-bar");
+      box.appendChild(text("strong", labels.legend));
+      names.sort().forEach(function (k) {
+        var item = text("div", "");
+        var swatch = text("span", "", "swatch");
+        swatch.style.background = colour(k);
+        item.appendChild(swatch);
+        var name = String(kinds[k]);
+        item.appendChild(document.createTextNode(name.charAt(0).toUpperCase() + name.slice(1)));
+        box.appendChild(item);
+      });
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+  }
+
+  var failures = [];
+  var names = Object.keys(layers).filter(function (n) { return map.hasLayer(layers[n]); });
+  var jobs = names.map(function (name) {
+    return load(url(name)).then(function (data) {
+      layers[name].addData(data);
+      el.dataset[name] = String(data.features.length);
+      if (name === "facilities") legend(data.features);
+    }).catch(function () {
+      failures.push(labels[name]);
+      el.dataset[name + "Error"] = "1";
+    });
+  });
+
+  Promise.all(jobs).then(function () {
+    var bounds = L.latLngBounds([]);
+    names.forEach(function (name) {
+      if (name === "communities" && cfg.community) return; // fit to the chosen community
+      var b = layers[name].getBounds();
+      if (b.isValid()) bounds.extend(b);
+    });
+    if (!bounds.isValid()) bounds = layers.communities.getBounds();
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
+    } else if (status && !failures.length) {
+      status.textContent = labels.empty;
+    }
+    if (status && failures.length) {
+      status.textContent = failures.map(function (n) {
+        return labels.failed.replace("%(layer)s", n);
+      }).join(" ");
+    }
+    el.dataset.ready = "1";
+  });
+
+  window.addEventListener("resize", function () { map.invalidateSize(); });
+})();

@@ -1,0 +1,1 @@
+"""Server-rendered pages: generic registry views, the dashboard and the map."""
