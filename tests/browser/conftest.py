@@ -48,7 +48,11 @@ def browser():
             yield browser
         finally:
             browser.close()
-            import time; time.sleep(1)
+            # Database connections the test opened while Playwright ran belong to Playwright's
+            # context and would outlive it (PostgreSQL then refuses to drop the test database).
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture

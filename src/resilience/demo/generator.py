@@ -8,7 +8,6 @@ no signals.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import random
@@ -16,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -35,7 +34,7 @@ from resilience.places.models import Building, Community, Facility, Grid, Region
 from resilience.places.vocab import RegionLevel
 
 BATCH_SIZE = 1000
-HOUSEHOLDS = (1500, 20)    # mean and spread of households per community
+HOUSEHOLDS = (1470, 1530)  # households per community, drawn uniformly
 VOLUNTEERS = ((64, 3), (16, 2))  # residents, and people from outside
 STAFF_TITLES = ("党总支书记", "居委会主任", "居委会副主任", "社工", "社工")
 SUPERMARKETS = ("联华超市", "华联超市", "好德便利", "快客便利", "盒马鲜生", "罗森便利")
@@ -62,8 +61,9 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
              today: dt.date | None = None) -> dict[str, int]:
     """Generate ``communities`` demo communities after any already generated; return row counts.
 
-    ``today`` fixes the reference date (ages are counted on 1 January of its year); by default
-    the current date, so the same seed gives the same data within a calendar year.
+    Ages are counted on 1 January of ``today``'s year (default: the current date). The same
+    seed gives the same rows; a new calendar year shifts birth dates, and with them ID numbers
+    and some given names, but no count, tag or place.
     """
     if communities < 1:
         raise ValueError("generate at least one community")
@@ -73,7 +73,7 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
     log_before = ChangeLogEntry.objects.count()
     regions: dict[str, Region] = {}
     phones: set[str] = set()
-    with acting_as(None, "generate"), _large_sqlite_cache():
+    with acting_as(None, "generate"):
         for index in tqdm(range(start, start + communities), desc="Generating communities",
                           unit="community", disable=not progress):
             with transaction.atomic():
@@ -82,23 +82,6 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
                 _save(plan, counts)
     counts["change log entries"] = ChangeLogEntry.objects.count() - log_before
     return counts
-
-
-@contextlib.contextmanager
-def _large_sqlite_cache(kib: int = 256 * 1024):
-    """SQLite's default 2 MB page cache makes index inserts crawl once the file grows; this
-    connection gets a larger one while it generates."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{kib}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _next_index() -> int:
@@ -111,7 +94,7 @@ def _next_index() -> int:
 
 def _street(p: Placement, cache: dict[str, Region], counts: dict[str, int]) -> Region:
     """The community's street, creating city, district and street regions on first use."""
-    d_code, d_name, _, _, streets = DISTRICTS[p.district]
+    d_code, d_name = DISTRICTS[p.district][:2]
     city = _region(cache, counts, CITY[0], CITY[1], RegionLevel.CITY, None, None)
     district = _region(cache, counts, d_code, d_name, RegionLevel.DISTRICT, city,
                        Frame().rect(layout.district_rect(p.district)))
@@ -181,12 +164,12 @@ def plan_community(index: int, seed: int, today: dt.date, street: Region | None 
     population = Population(rng, fake, today, d_code, set() if phones is None else phones)
     owners = _organisations(rng, fake, community, street.name, population)
     estate = EstateBuilder(rng, frame, community, road, lane, owners).build(
-        target := round(rng.gauss(*HOUSEHOLDS)))
+        target := rng.randint(*HOUSEHOLDS))
     plan = CommunityPlan(community, list(owners.values()), estate)
     plan.households, plan.residents = population.households(community, estate.flats, target)
-    (from_residents, from_outside) = (round(rng.gauss(*v)) for v in VOLUNTEERS)
-    plan.volunteers = population.volunteers(community, plan.residents, estate.buildings,
-                                            owners["volunteer_team"], from_residents, from_outside)
+    from_residents, from_outside = (round(rng.gauss(*v)) for v in VOLUNTEERS)
+    plan.volunteers = population.volunteers(community, plan.residents, owners["volunteer_team"],
+                                            from_residents, from_outside)
     _accounts(plan, rng, population, owners)
     return plan
 
@@ -243,8 +226,7 @@ def _accounts(plan: CommunityPlan, rng, population: Population, owners) -> None:
     code, community = plan.community.code, plan.community
 
     def account(suffix: str, name: str) -> object:
-        user = User(username=f"{code}-{suffix}", display_name=name, last_name=name[:1],
-                    first_name=name[1:])
+        user = User(username=f"{code}-{suffix}", display_name=name)
         user.set_unusable_password()
         plan.users.append(user)
         return user

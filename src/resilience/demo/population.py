@@ -46,6 +46,8 @@ SKILL_WEIGHTS = {
 
 @dataclass
 class Member:
+    """One person of a household being drawn, before they become a ``Resident``."""
+
     relationship: str
     sex: str
     age: int
@@ -263,7 +265,7 @@ class Population:
             tags.add(V.DISABLED)
         if r() < (0.005 if age < 18 else 0.02 if age < 45 else 0.10 if age < 60 else 0.35 if age < 80 else 0.55):
             tags.add(V.CHRONIC_ILLNESS)
-        if age >= 60 and r() < (0.008 if age < 80 else 0.05):
+        if age >= 60 and r() < (0.012 if age < 80 else 0.08):
             tags |= {V.BEDRIDDEN, V.CHRONIC_ILLNESS}
             if r() < 0.3:
                 tags.add(V.MEDICAL_DEVICE)
@@ -312,12 +314,13 @@ class Population:
         return dt.date(year, 1, 1) + dt.timedelta(days=self.rng.randrange(365))
 
     def given_name(self, sex: str, birth_year: int) -> str:
-        rng = self.rng
+        # Two draws whatever the cohort, so the reference year changes names, not the sequence.
+        use_faker, pick = self.rng.random(), self.rng.random()
         cohort = next(y for y in (1955, 1975, 1995, 2010, 2100) if birth_year <= y)
-        faker_share = {1955: 0.3, 1975: 0.45, 1995: 0.45, 2010: 0.2, 2100: 0.1}[cohort]
-        if rng.random() < faker_share:
+        if use_faker < {1955: 0.3, 1975: 0.45, 1995: 0.45, 2010: 0.2, 2100: 0.1}[cohort]:
             return self.fake.first_name_male() if sex == MALE else self.fake.first_name_female()
-        return rng.choice(GIVEN_NAMES[(cohort, sex)])
+        names = GIVEN_NAMES[(cohort, sex)]
+        return names[int(pick * len(names))]
 
     def id_number(self, prefix: str, birth: dt.date, sex: str) -> str:
         """A GB 11643 number: region, birth date, sequence (odd for men), check character."""
@@ -344,8 +347,8 @@ class Population:
 
     # --- volunteers -------------------------------------------------------------------------
 
-    def volunteers(self, community, residents: list[Resident], buildings, team,
-                   from_residents: int, from_outside: int) -> list[Volunteer]:
+    def volunteers(self, community, residents: list[Resident], team, from_residents: int,
+                   from_outside: int) -> list[Volunteer]:
         """Volunteers: mostly residents (retirees above all), a few who work or study nearby."""
         rng = self.rng
         candidates = []

@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from resilience.core import crypto
-from resilience.core.scope import can, can_any
+from resilience.core.scope import can_any
 from resilience.core.services import log_reveal
 from resilience.core.views.generic import ObjectViews, Related, client_ip
 from resilience.core.views.tables import Column

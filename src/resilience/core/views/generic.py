@@ -347,10 +347,11 @@ class ObjectEditView(LoginRequiredMixin, View):
                     if not can(request.user, action, obj):
                         raise OutOfScope
             except OutOfScope:
-                form.add_error(None, _("You may not %(action)s this %(model)s here: it would be "
-                                       "outside your scope. Check the places you chose.") % {
-                    "action": _("add") if is_new else _("change"),
-                    "model": self.views.opts.verbose_name})
+                message = (_("You may not add this %(model)s there: it would be outside your "
+                             "scope. Check the places you chose.") if is_new else
+                           _("You may not move this %(model)s there: it would be outside your "
+                             "scope. Check the places you chose."))
+                form.add_error(None, message % {"model": self.views.opts.verbose_name})
             except IntegrityError:
                 form.add_error(None, _("This %(model)s conflicts with an existing record "
                                        "(same code or number?).") % {

@@ -42,6 +42,8 @@ MENU: list[MenuGroup] = [
         MenuItem(_("Volunteers"), "people:volunteer_list", "people.Volunteer"),
         MenuItem(_("Organisations"), "people:organisation_list", "people.Organisation"),
         MenuItem(_("Staff and roles"), "people:membership_list", "people.Membership"),
+        MenuItem(_("Import"), "people:import", "people.Resident"),
+        MenuItem(_("Export"), "people:export", "people.Resident"),
     ]),
 ]
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from resilience.core.models import AccessLogEntry, ChangeLogEntry
 from resilience.core.testing import make_id_number
-from resilience.people.models import Household, Membership, Resident, Volunteer
+from resilience.people.models import Household, Membership, Resident
 
 pytestmark = pytest.mark.django_db
 

@@ -70,8 +70,12 @@ class Building(ScopedModel):
         if self.grid_id and self.community_id and self.grid.community_id != self.community_id:
             raise ValidationError({"grid": _("The grid belongs to another community.")})
         if self.geometry and (self.latitude is None or self.longitude is None):
-            from resilience.core.geo import centroid
+            from resilience.core.geo import centroid, parse_geometry
 
+            try:
+                parse_geometry(self.geometry)
+            except ValidationError:
+                return  # the field validator reports the geometry's problem
             self.latitude, self.longitude = centroid(self.geometry)
 
 
