@@ -11,7 +11,7 @@
   var status = document.getElementById("map-status");
   var narrow = window.matchMedia("(max-width: 640px)").matches;
 
-  var map = L.map(el, { zoomControl: true, preferCanvas: false }).setView(cfg.center, cfg.zoom);
+  var map = L.map(el, { zoomControl: true, preferCanvas: false, zoomSnap: 0.25 }).setView(cfg.center, cfg.zoom);
   if (cfg.tileUrl) {
     L.tileLayer(cfg.tileUrl, { attribution: cfg.tileAttribution, maxZoom: 19 }).addTo(map);
   } else {
@@ -130,8 +130,10 @@
     if (!names.length) return;
     var control = L.control({ position: "bottomright" });
     control.onAdd = function () {
-      var box = L.DomUtil.create("div", "map-legend leaflet-bar");
-      box.appendChild(text("strong", labels.legend));
+      // A <details> box: open on a wide screen, folded on a phone so it does not hide the map.
+      var box = L.DomUtil.create("details", "map-legend leaflet-bar");
+      box.open = window.matchMedia("(min-width: 700px)").matches;
+      box.appendChild(text("summary", labels.legend));
       names.sort().forEach(function (k) {
         var item = text("div", "");
         var swatch = text("span", "", "swatch");
