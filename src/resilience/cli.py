@@ -120,8 +120,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     counts = generate(communities=args.communities, seed=args.seed, progress=not args.quiet)
     elapsed = time.perf_counter() - started
     for name, value in counts.items():
-        print(f"{name:>14}: {value}")
-    print(f"{'seconds':>14}: {elapsed:.1f}")
+        print(f"{name:>22}: {value}")
+    print(f"{'seconds':>22}: {elapsed:.1f}")
     return 0
 
 

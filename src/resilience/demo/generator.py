@@ -69,6 +69,9 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
         raise ValueError("generate at least one community")
     today = today or timezone.localdate()
     start = _next_index()
+    if start + communities > layout.MAX_COMMUNITIES:
+        raise ValueError(f"the demo lattice holds {layout.MAX_COMMUNITIES} communities; "
+                         f"{start} exist already")
     counts = dict.fromkeys(COUNT_NAMES, 0)
     log_before = ChangeLogEntry.objects.count()
     regions: dict[str, Region] = {}
