@@ -32,3 +32,20 @@ def grant(level: str, *actions: str) -> dict[str, str]:
 
 
 EDIT = ("view", "add", "change", "delete")
+
+
+def community_record(**overrides: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Access to a record everyone in the community may look up (a grid, a building, a shelter):
+    staff edit it, the street office sees it, every other member of the community views it.
+    ``overrides`` replace one role's grants, e.g. ``community_record(property=...)``."""
+    access = {
+        Role.OFFICE: grant(SCOPE, "view"),
+        Role.STAFF: grant(SCOPE, *EDIT),
+        Role.GRID_WORKER: grant(COMMUNITY, "view"),
+        Role.PROPERTY: grant(COMMUNITY, "view"),
+        Role.VOLUNTEER: grant(COMMUNITY, "view"),
+        Role.HEALTH_WORKER: grant(COMMUNITY, "view"),
+        Role.RESIDENT: grant(COMMUNITY, "view"),
+    }
+    access.update({Role(role): grants for role, grants in overrides.items()})
+    return access

@@ -13,6 +13,7 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -117,20 +118,20 @@ class ScopedViewSet(viewsets.ModelViewSet):
             if self.scope_action() != "view":
                 lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
                 if self.model.objects.visible_to(self.request.user, "view").filter(**lookup).exists():
-                    raise PermissionDenied("You may see this record but not %s it." % self.scope_action())
+                    raise PermissionDenied(_("You may see this record but not change or delete it."))
             raise
 
     def perform_create(self, serializer):
         with transaction.atomic():
             obj = serializer.save()
             if not can(self.request.user, "add", obj):
-                raise PermissionDenied("You may not add this record here: it is outside your scope.")
+                raise PermissionDenied(_("You may not add this record here: it is outside your scope."))
 
     def perform_update(self, serializer):
         with transaction.atomic():
             obj = serializer.save()
             if not can(self.request.user, "change", obj):
-                raise PermissionDenied("You may not move this record outside your scope.")
+                raise PermissionDenied(_("You may not move this record outside your scope."))
 
     def perform_destroy(self, instance):
         from django.db.models import ProtectedError
@@ -140,5 +141,5 @@ class ScopedViewSet(viewsets.ModelViewSet):
         except ProtectedError as exc:
             names = sorted({type(o)._meta.verbose_name_plural for o in exc.protected_objects})
             raise serializers.ValidationError(
-                {"non_field_errors": [f"Cannot delete: still referenced by {', '.join(map(str, names))}."]}
+                {"non_field_errors": [_("Cannot delete: still referenced by %(names)s.") % {"names": ", ".join(map(str, names))}]}
             )

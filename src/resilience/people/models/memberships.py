@@ -89,11 +89,11 @@ class Membership(ScopedModel):
             return
         if not getattr(self, f"{expected}_id"):
             raise ValidationError({expected: _("A %(role)s works at a %(node)s: choose one.") % {
-                "role": self.get_role_display(), "node": expected}})
+                "role": self.get_role_display(), "node": self._meta.get_field(expected).verbose_name}})
         extra = [n for n in given if n != expected and not (n == "community" and expected in ("grid", "household"))]
         if extra:
             raise ValidationError({extra[0]: _("A %(role)s membership has only a %(node)s.") % {
-                "role": self.get_role_display(), "node": expected}})
+                "role": self.get_role_display(), "node": self._meta.get_field(expected).verbose_name}})
         if self.grid_id and self.grid.community_id != self.community_id:
             raise ValidationError({"grid": _("The grid belongs to another community.")})
         if self.household_id and self.household.community_id != self.community_id:

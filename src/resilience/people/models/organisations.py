@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from resilience.core.models import ScopedModel
-from resilience.core.roles import COMMUNITY, EDIT, ORGANISATION, SCOPE, Role, grant
+from resilience.core.roles import COMMUNITY, ORGANISATION, community_record, grant
 from resilience.people.vocab import OrganisationKind
 
 
@@ -21,15 +21,7 @@ class Organisation(ScopedModel):
     notes = models.TextField(_("notes"), blank=True)
 
     scope_paths = {"community": "community", "organisation": "pk"}
-    access = {
-        Role.OFFICE: grant(SCOPE, "view"),
-        Role.STAFF: grant(SCOPE, *EDIT),
-        Role.GRID_WORKER: grant(COMMUNITY, "view"),
-        Role.PROPERTY: {**grant(COMMUNITY, "view"), **grant(ORGANISATION, "change")},
-        Role.VOLUNTEER: grant(COMMUNITY, "view"),
-        Role.HEALTH_WORKER: grant(COMMUNITY, "view"),
-        Role.RESIDENT: grant(COMMUNITY, "view"),
-    }
+    access = community_record(property={**grant(COMMUNITY, "view"), **grant(ORGANISATION, "change")})
 
     class Meta:
         ordering = ["community", "kind", "name"]

@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resilience.core import crypto
 from resilience.core.fields import EncryptedTextField
@@ -40,7 +41,7 @@ class Resident(ScopedModel):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user account"),
                                 null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="resident")
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     relationship = models.CharField(_("relationship to head"), max_length=12,

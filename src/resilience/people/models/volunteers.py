@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resilience.core import crypto
 from resilience.core.fields import EncryptedTextField
@@ -21,7 +22,7 @@ class Volunteer(ScopedModel):
                                 related_name="volunteer")
     resident = models.ForeignKey("people.Resident", verbose_name=_("resident record"), null=True,
                                  blank=True, on_delete=models.SET_NULL, related_name="+")
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     phone = EncryptedTextField(_("phone"))
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     skills = models.JSONField(_("skills"), default=list, blank=True)

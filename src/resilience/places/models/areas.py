@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from resilience.core.geo import validate_geometry
 from resilience.core.models import ScopedModel
-from resilience.core.roles import COMMUNITY, EDIT, SCOPE, Role, grant
+from resilience.core.roles import COMMUNITY, EDIT, SCOPE, Role, community_record, grant
 from resilience.places.vocab import RegionLevel
 
 AREA_TYPES = {"Polygon", "MultiPolygon"}
@@ -99,15 +99,7 @@ class Grid(ScopedModel):
     geometry = models.JSONField(_("boundary"), null=True, blank=True, validators=[validate_area])
 
     scope_paths = {"community": "community", "grid": "pk"}
-    access = {
-        Role.OFFICE: grant(SCOPE, "view"),
-        Role.STAFF: grant(SCOPE, *EDIT),
-        Role.GRID_WORKER: grant(COMMUNITY, "view"),
-        Role.PROPERTY: grant(COMMUNITY, "view"),
-        Role.VOLUNTEER: grant(COMMUNITY, "view"),
-        Role.HEALTH_WORKER: grant(COMMUNITY, "view"),
-        Role.RESIDENT: grant(COMMUNITY, "view"),
-    }
+    access = community_record()
 
     class Meta:
         ordering = ["community", "code"]

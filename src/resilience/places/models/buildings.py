@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from resilience.core.geo import validate_geometry
 from resilience.core.models import ScopedModel
-from resilience.core.roles import COMMUNITY, EDIT, SCOPE, Role, grant
+from resilience.core.roles import COMMUNITY, ORGANISATION, SCOPE, community_record, grant
 from resilience.places.vocab import Structure
 
 
@@ -44,15 +44,10 @@ class Building(ScopedModel):
                                 related_name="managed_buildings")
 
     scope_paths = {"community": "community", "grid": "grid", "organisation": "manager"}
-    access = {
-        Role.OFFICE: grant(SCOPE, "view"),
-        Role.STAFF: grant(SCOPE, *EDIT),
-        Role.GRID_WORKER: {**grant(COMMUNITY, "view"), **grant(SCOPE, "change")},
-        Role.PROPERTY: {**grant(COMMUNITY, "view"), **grant("organisation", "change")},
-        Role.VOLUNTEER: grant(COMMUNITY, "view"),
-        Role.HEALTH_WORKER: grant(COMMUNITY, "view"),
-        Role.RESIDENT: grant(COMMUNITY, "view"),
-    }
+    access = community_record(
+        grid_worker={**grant(COMMUNITY, "view"), **grant(SCOPE, "change")},
+        property={**grant(COMMUNITY, "view"), **grant(ORGANISATION, "change")},
+    )
 
     class Meta:
         ordering = ["community", "code"]
