@@ -7,6 +7,7 @@ from resilience.core.api.me import me
 from resilience.people import api as people_api
 from resilience.places import api as places_api
 from resilience.places import geo
+from resilience.risks import api as risks_api
 
 router = DefaultRouter()
 router.register("regions", places_api.RegionViewSet, basename="region")
@@ -20,6 +21,7 @@ router.register("households", people_api.HouseholdViewSet, basename="household")
 router.register("residents", people_api.ResidentViewSet, basename="resident")
 router.register("volunteers", people_api.VolunteerViewSet, basename="volunteer")
 router.register("memberships", people_api.MembershipViewSet, basename="membership")
+risks_api.register(router)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "resilience.core",
     "resilience.places",
     "resilience.people",
+    "resilience.risks",
 ]
 
 MIDDLEWARE = [

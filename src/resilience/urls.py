@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("places/", include("resilience.places.urls")),
     path("people/", include("resilience.people.urls")),
+    path("risks/", include("resilience.risks.urls")),
     path("", include("resilience.core.urls")),
 ]

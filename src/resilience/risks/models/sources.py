@@ -1,0 +1,101 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from resilience.core.geo import validate_any_geometry
+from resilience.core.models import ScopedModel
+from resilience.core.roles import COMMUNITY, ORGANISATION, SCOPE, community_record, grant
+from resilience.risks.vocab import GRADE_COLOUR, Grade, Method, RiskType
+
+
+class RiskSource(ScopedModel):
+    """A risk source (风险源) in the register: what could go wrong where, who owns it, how bad.
+
+    ``score`` and ``grade`` are derived by ``risks.grading`` from the latest assessment (matrix or
+    LEC); each assessment is kept in ``RiskAssessment``.
+    """
+
+    community = models.ForeignKey("places.Community", verbose_name=_("community"),
+                                  on_delete=models.PROTECT, related_name="risks")
+    grid = models.ForeignKey("places.Grid", verbose_name=_("grid"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="risks")
+    building = models.ForeignKey("places.Building", verbose_name=_("building"), null=True,
+                                 blank=True, on_delete=models.SET_NULL, related_name="risks")
+    facility = models.ForeignKey("places.Facility", verbose_name=_("facility"), null=True,
+                                 blank=True, on_delete=models.SET_NULL, related_name="risks")
+    risk_type = models.CharField(_("risk type"), max_length=20, choices=RiskType.choices)
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    geometry = models.JSONField(_("location"), null=True, blank=True,
+                                validators=[validate_any_geometry])
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    owner = models.ForeignKey("people.Organisation", verbose_name=_("owner organisation"),
+                              null=True, blank=True, on_delete=models.SET_NULL, related_name="risks")
+    controls = models.TextField(_("controls in place"), blank=True)
+    advice = models.TextField(_("what residents should do"), blank=True)
+    method = models.CharField(_("assessment method"), max_length=10, choices=Method.choices,
+                              default=Method.MATRIX)
+    inputs = models.JSONField(_("assessment inputs"), default=dict, blank=True,
+                              help_text=_("matrix: likelihood, consequence (1–5); "
+                                          "LEC: l, e, c from the LEC tables"))
+    score = models.FloatField(_("score"), null=True, blank=True, editable=False)
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices, blank=True,
+                             editable=False, db_index=True)
+    assessed_at = models.DateTimeField(_("assessed"), null=True, blank=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    scope_paths = {"community": "community", "grid": "grid", "organisation": "owner"}
+    access = community_record(
+        grid_worker={**grant(COMMUNITY, "view"), **grant(SCOPE, "add", "change")},
+        property={**grant(COMMUNITY, "view"), **grant(ORGANISATION, "change")},
+    )
+
+    class Meta:
+        ordering = ["community", "name"]
+        verbose_name = _("risk source")
+        verbose_name_plural = _("risk sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("risks:risksource_detail", args=[self.pk])
+
+    @property
+    def colour(self) -> str:
+        return GRADE_COLOUR.get(self.grade, "")
+
+    def clean(self):
+        errors = {}
+        for name in ("grid", "building", "facility", "owner"):
+            related = getattr(self, name) if getattr(self, f"{name}_id") else None
+            if related is not None and self.community_id and related.community_id != self.community_id:
+                errors[name] = _("It belongs to another community.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class RiskAssessment(models.Model):
+    """One assessment of a risk source: the method, its inputs, the score and grade it gave."""
+
+    risk = models.ForeignKey(RiskSource, verbose_name=_("risk source"), on_delete=models.CASCADE,
+                             related_name="assessments")
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    inputs = models.JSONField(_("inputs"))
+    score = models.FloatField(_("score"))
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices)
+    assessed_at = models.DateTimeField(_("assessed"), auto_now_add=True)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assessed by"),
+                                    null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-assessed_at", "-id"]
+        verbose_name = _("risk assessment")
+        verbose_name_plural = _("risk assessments")
+
+    def __str__(self) -> str:
+        return f"{self.risk} · {self.get_grade_display()} ({self.score:g})"
