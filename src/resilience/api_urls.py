@@ -8,6 +8,7 @@ from resilience.people import api as people_api
 from resilience.places import api as places_api
 from resilience.places import geo
 from resilience.risks import api as risks_api
+from resilience.risks.api import sources as risk_sources
 
 router = DefaultRouter()
 router.register("regions", places_api.RegionViewSet, basename="region")
@@ -26,6 +27,7 @@ risks_api.register(router)
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("me/", me, name="api-me"),
+    path("geo/risks/", risk_sources.risk_layer, name="api-geo-risks"),
     re_path(r"^geo/(?P<layer>%s)/$" % "|".join(geo.LAYERS), geo.layer, name="api-geo-layer"),
     *router.urls,
 ]

@@ -59,3 +59,18 @@ def browser():
 def results_dir() -> Path:
     RESULTS.mkdir(exist_ok=True)
     return RESULTS
+
+
+@pytest.fixture
+def sign_in():
+    """``sign_in(page, live_server, username)``: sign in through the login page."""
+    from resilience.core.testing import PASSWORD
+
+    def sign_in(page, live_server, username: str) -> None:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]:has-text('Sign in')")
+        page.wait_for_url(f"{live_server.url}/")
+
+    return sign_in

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -21,6 +22,8 @@ def snapshot(instance: models.Model) -> dict:
     sensitive = getattr(instance, "sensitive_fields", ())
     for field in instance._meta.concrete_fields:
         value = field.value_from_object(instance)
+        if isinstance(value, FieldFile):  # a file is logged by its stored name
+            value = value.name or ""
         if field.name in sensitive:
             value = ("#" + crypto.keyed_hash(str(value), "changelog")[:12]) if value else ""
         data[field.attname if field.is_relation else field.name] = value

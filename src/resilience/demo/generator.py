@@ -26,8 +26,10 @@ from resilience.core.roles import Role
 from resilience.demo import layout
 from resilience.demo.data import CITY, DISTRICTS, ESTATE_SUFFIXES, ROAD_SUFFIXES, numeral
 from resilience.demo.estate import Estate, EstateBuilder
+from resilience.demo.hazards import generate_inspections
 from resilience.demo.layout import Frame, Placement
 from resilience.demo.population import Population
+from resilience.demo.risks import generate_risks
 from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
 from resilience.people.vocab import OrganisationKind as OK
 from resilience.places.models import Building, Community, Facility, Grid, Region, Unit
@@ -83,8 +85,17 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
                 street = _street(layout.place(index), regions, counts)
                 plan = plan_community(index, seed, today, street, phones)
                 _save(plan, counts)
+                _add(counts, generate_risks(plan.community, random.Random(
+                    f"resilience-demo-risks:{seed}:{index}"), today))
+                _add(counts, generate_inspections(plan.community, random.Random(
+                    f"resilience-demo-hazards:{seed}:{index}"), today))
     counts["change log entries"] = ChangeLogEntry.objects.count() - log_before
     return counts
+
+
+def _add(counts: dict[str, int], more: dict[str, int]) -> None:
+    for name, value in more.items():
+        counts[name] = counts.get(name, 0) + value
 
 
 def _next_index() -> int:

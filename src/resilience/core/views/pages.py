@@ -37,6 +37,12 @@ FACILITY_COLOURS = {
     FacilityKind.OTHER: "#8c959f",
 }
 
+# Other apps add to the map and the dashboard without core knowing them (see RisksConfig.ready):
+# MAP_LAYERS: callables (request, community or None) -> dict merged into the map's configuration;
+# DASHBOARD_PANELS: callables (request) -> {"template": ..., …} or None, one panel each.
+MAP_LAYERS: list = []
+DASHBOARD_PANELS: list = []
+
 
 def _count(model, user) -> int | None:
     if not can_any(user, "view", model):
@@ -104,8 +110,10 @@ def dashboard(request):
     if can_any(user, "view", Community):
         communities = list(Community.objects.visible_to(user, "view").order_by("name")[:50])
 
+    panels = [p for p in (panel(request) for panel in DASHBOARD_PANELS) if p]
     return render(request, "core/dashboard.html", {
         "cards": cards,
+        "panels": panels,
         "vulnerable_by_tag": vulnerable_by_tag,
         "facilities_by_kind": facilities_by_kind,
         "shelters": shelters,
@@ -160,6 +168,8 @@ def map_view(request):
             "empty": _("Nothing to show on the map yet."),
         },
     }
+    for layer in MAP_LAYERS:
+        config.update(layer(request, selected))
     return render(request, "core/map.html", {
         "communities": list(communities[:500]),
         "selected": selected,

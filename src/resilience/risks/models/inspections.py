@@ -6,14 +6,25 @@ from django.utils.translation import gettext_lazy as _
 
 from resilience.core.models import ScopedModel
 from resilience.core.roles import COMMUNITY, EDIT, ORGANISATION, SCOPE, Role, community_record, grant
+from resilience.core.scope import ScopedQuerySet
 from resilience.places.vocab import FacilityKind
 from resilience.risks.vocab import Answer, HazardSeverity, RiskType
+
+
+class ChecklistTemplateQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view") -> ScopedQuerySet:
+        """As for any scoped row, and every signed-in user may also view the shared templates."""
+        scoped = super().visible_to(user, action)
+        if action != "view" or user is None or not user.is_authenticated or not user.is_active:
+            return scoped
+        return scoped | self.filter(community__isnull=True)
 
 
 class ChecklistTemplate(ScopedModel):
     """A safety-inspection checklist (fire safety, power room, garage before the rainy season…).
 
-    A template with no community is shared by all communities; staff may add their own.
+    A template with no community is shared by all communities (everyone may view it, only the
+    platform admin may change it); staff may add their own.
     """
 
     community = models.ForeignKey("places.Community", verbose_name=_("community"), null=True,
@@ -26,6 +37,8 @@ class ChecklistTemplate(ScopedModel):
 
     scope_paths = {"community": "community"}
     access = community_record()
+
+    objects = ChecklistTemplateQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -3,8 +3,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from shapely.geometry import Point
 
-from resilience.core.geo import validate_any_geometry
+from resilience.core.geo import centroid, parse_geometry, validate_any_geometry
 from resilience.core.models import ScopedModel
 from resilience.core.roles import COMMUNITY, ORGANISATION, SCOPE, community_record, grant
 from resilience.risks.vocab import GRADE_COLOUR, Grade, Method, RiskType
@@ -76,6 +77,38 @@ class RiskSource(ScopedModel):
                 errors[name] = _("It belongs to another community.")
         if errors:
             raise ValidationError(errors)
+        place = self.building if self.building_id else self.facility if self.facility_id else None
+        if place is not None and place.grid_id:
+            if not self.grid_id:
+                self.grid_id = place.grid_id
+            elif self.grid_id != place.grid_id:
+                raise ValidationError({"grid": _("The building or facility lies in another grid.")})
+        self._clean_location()
+
+    def _clean_location(self) -> None:
+        """The point or area lies within the community's boundary; the point defaults to the
+        area's centroid."""
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
+        area = None
+        if self.geometry:
+            try:
+                area = parse_geometry(self.geometry)
+            except ValidationError:
+                return  # the field validator reports the geometry's problem
+            if self.latitude is None:
+                self.latitude, self.longitude = centroid(self.geometry)
+        boundary = self.community.geometry if self.community_id else None
+        if not boundary:
+            return
+        try:
+            inside = parse_geometry(boundary).buffer(1e-9)
+        except ValidationError:
+            return
+        if area is not None and not inside.covers(area):
+            raise ValidationError({"geometry": _("The location lies outside the community.")})
+        if self.latitude is not None and not inside.covers(Point(self.longitude, self.latitude)):
+            raise ValidationError({"latitude": _("The point lies outside the community.")})
 
 
 class RiskAssessment(models.Model):

@@ -93,8 +93,48 @@
     }),
   };
 
+  /* The four-colour risk layer, when the user may see risk sources: coloured by grade, above
+     the other layers, filtered in the browser by type and grade. */
+  var risks = cfg.risks || null;
+  var riskFeatures = [];
+  var riskShown = { type: "", grades: {} };
+  if (risks) {
+    map.createPane("risks").style.zIndex = 450;
+    labels.risks = risks.labels.layer;
+    var gradeHex = {};
+    risks.grades.forEach(function (g) { gradeHex[g.grade] = g.hex; riskShown.grades[g.grade] = true; });
+    var riskColour = function (p) { return gradeHex[p.grade] || p.colour_hex || p.hex || "#8c959f"; };
+    layers.risks = L.geoJSON(null, {
+      pane: "risks",
+      filter: function (f) {
+        var p = f.properties || {};
+        return riskShown.grades[p.grade] !== false && (!riskShown.type || p.risk_type === riskShown.type);
+      },
+      style: function (f) {
+        var c = riskColour(f.properties || {});
+        if (f.geometry && f.geometry.type === "Point") {
+          return { color: "#ffffff", weight: 2, fillColor: c, fillOpacity: 0.95 };
+        }
+        return { color: c, weight: 2, fillColor: c, fillOpacity: 0.45 };
+      },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { radius: 10, pane: "risks" });
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties || {};
+        layer.bindTooltip(p.name || "", { sticky: true });
+        layer.bindPopup(popup(p, [
+          [risks.labels.grade, p.grade_label],
+          [risks.labels.type, p.risk_type_label || risks.types[p.risk_type]],
+          [risks.labels.score, p.score],
+        ]));
+      },
+    });
+  }
+
   var overlays = {};
-  ["communities", "grids", "buildings", "facilities"].forEach(function (name) {
+  ["communities", "grids", "buildings", "facilities", "risks"].forEach(function (name) {
+    if (!layers[name]) return;
     layers[name].addTo(map);
     overlays[labels[name]] = layers[name];
   });
@@ -116,8 +156,9 @@
   }
 
   function url(name) {
-    var base = cfg.endpoints[name];
-    return cfg.community && name !== "communities" ? base + "?community=" + cfg.community : base;
+    var base = name === "risks" ? risks.endpoint : cfg.endpoints[name];
+    var sep = base.indexOf("?") < 0 ? "?" : "&";
+    return cfg.community && name !== "communities" ? base + sep + "community=" + cfg.community : base;
   }
 
   function legend(features) {
@@ -149,6 +190,62 @@
     control.addTo(map);
   }
 
+  /* The risk legend in the four colours; each grade and the type list filter the layer. */
+  function riskControl(features) {
+    riskFeatures = features;
+    var counts = {}, types = {};
+    features.forEach(function (f) {
+      var p = f.properties || {};
+      counts[p.grade] = (counts[p.grade] || 0) + 1;
+      if (p.risk_type) types[p.risk_type] = p.risk_type_label || risks.types[p.risk_type] || p.risk_type;
+    });
+    function redraw() {
+      layers.risks.clearLayers();
+      layers.risks.addData(riskFeatures);
+      el.dataset.risksShown = String(layers.risks.getLayers().length);
+    }
+    var control = L.control({ position: "bottomleft" });
+    control.onAdd = function () {
+      var box = L.DomUtil.create("details", "map-legend risk-legend leaflet-bar");
+      box.open = window.matchMedia("(min-width: 700px)").matches;
+      box.appendChild(text("summary", risks.labels.legend));
+      risks.grades.forEach(function (g) {
+        var row = document.createElement("label");
+        row.className = "risk-grade";
+        row.dataset.grade = g.grade;
+        row.style.cssText = "display:flex;align-items:center;gap:.35rem;cursor:pointer";
+        var check = document.createElement("input");
+        check.type = "checkbox";
+        check.checked = riskShown.grades[g.grade] !== false;
+        check.name = "grade";
+        check.value = g.grade;
+        check.addEventListener("change", function () { riskShown.grades[g.grade] = check.checked; redraw(); });
+        row.appendChild(check);
+        var swatch = text("span", "", "swatch");
+        swatch.style.background = g.hex;
+        row.appendChild(swatch);
+        row.appendChild(document.createTextNode(g.label.charAt(0).toUpperCase() + g.label.slice(1) +
+          " (" + (counts[g.grade] || 0) + ")"));
+        box.appendChild(row);
+      });
+      var typeNames = Object.keys(types).sort(function (a, b) { return String(types[a]).localeCompare(String(types[b])); });
+      if (typeNames.length) {
+        var select = document.createElement("select");
+        select.name = "risk_type";
+        select.setAttribute("aria-label", risks.labels.type);
+        select.style.cssText = "width:auto;max-width:100%;min-height:2rem;margin-top:.35rem";
+        select.appendChild(new Option(risks.labels.allTypes, ""));
+        typeNames.forEach(function (t) { select.appendChild(new Option(types[t], t)); });
+        select.addEventListener("change", function () { riskShown.type = select.value; redraw(); });
+        box.appendChild(select);
+      }
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+    el.dataset.risksShown = String(layers.risks.getLayers().length);
+  }
+
   var failures = [];
   var names = Object.keys(layers).filter(function (n) { return map.hasLayer(layers[n]); });
   var jobs = names.map(function (name) {
@@ -156,6 +253,7 @@
       layers[name].addData(data);
       el.dataset[name] = String(data.features.length);
       if (name === "facilities") legend(data.features);
+      if (name === "risks") riskControl(data.features);
     }).catch(function () {
       failures.push(labels[name]);
       el.dataset[name + "Error"] = "1";

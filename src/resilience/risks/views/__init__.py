@@ -1,0 +1,1 @@
+"""Pages of the risks app: register, four-colour map, inspections, hazards."""
