@@ -149,6 +149,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest_mqtt(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    from resilience.monitoring.mqtt import run_ingester
+
+    return run_ingester(args) or 0
+
+
+def cmd_simulate_sensors(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    from resilience.monitoring.simulator import run_simulator
+
+    return run_simulator(args) or 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    from resilience.bench import run_benchmark
+
+    return run_benchmark(args) or 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(args.data_dir, laptop=False)
     from django.core.management import execute_from_command_line
@@ -206,6 +227,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-user", help="export what this user may see (default: everything)")
     p.add_argument("--reveal", action="store_true",
                    help="include personal data in clear (written to the access log)")
+
+    p = add("ingest-mqtt", cmd_ingest_mqtt, "Subscribe to sensor readings on MQTT and ingest them "
+            "(QoS 1, persistent session; several ingesters share the load with --shared).")
+    p.add_argument("--host", default="127.0.0.1", help="MQTT broker host")
+    p.add_argument("--port", type=int, default=1883, help="MQTT broker port")
+    p.add_argument("--prefix", default=None, help="topic prefix (default: setting, 'resilience')")
+    p.add_argument("--client-id", default=None, help="MQTT client id (stable: keeps the session)")
+    p.add_argument("--shared", default=None, metavar="GROUP",
+                   help="MQTT 5 shared subscription group ($share/GROUP/…) to spread the load")
+    p.add_argument("--batch-size", type=int, default=1000, help="readings stored per batch")
+    p.add_argument("--batch-ms", type=int, default=50, help="longest wait before a batch is stored")
+
+    p = add("simulate-sensors", cmd_simulate_sensors, "Publish realistic readings for the demo "
+            "sensors, optionally with a scenario that triggers the rules.")
+    p.add_argument("--transport", choices=["mqtt", "http"], default="mqtt")
+    p.add_argument("--host", default="127.0.0.1", help="MQTT broker host")
+    p.add_argument("--port", type=int, default=1883, help="MQTT broker port")
+    p.add_argument("--prefix", default=None, help="topic prefix (default: setting, 'resilience')")
+    p.add_argument("--url", default="http://127.0.0.1:8000", help="server URL for --transport http")
+    p.add_argument("--token", default=None, help="API token for --transport http")
+    p.add_argument("--community", default=None, help="only this community (code)")
+    p.add_argument("--scenario", default="normal",
+                   choices=["normal", "fire", "flood", "gas-leak", "power-room-overheat", "offline"])
+    p.add_argument("--speed", type=float, default=1.0, help="time factor (10 = ten times faster)")
+    p.add_argument("--duration", type=float, default=0, help="seconds to run (0 = until stopped)")
+
+    p = add("bench", cmd_bench, "Run a benchmark and print its table (results also as JSON "
+            "under benchmarks/results/).")
+    p.add_argument("name", choices=["ingest"], help="which benchmark")
+    p.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
+    p.add_argument("--output", default=None, help="JSON results file")
 
     p = add("manage", cmd_manage, "Run a Django management command, e.g. `resilience manage "
             "createsuperuser`.")

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "resilience.places",
     "resilience.people",
     "resilience.risks",
+    "resilience.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("places/", include("resilience.places.urls")),
     path("people/", include("resilience.people.urls")),
     path("risks/", include("resilience.risks.urls")),
+    path("monitoring/", include("resilience.monitoring.urls")),
     path("", include("resilience.core.urls")),
 ]

@@ -20,7 +20,7 @@ COMMUNITY = "community"      # the row lies in the community that holds the memb
 ORGANISATION = "organisation"  # the row belongs to the membership's organisation
 SELF = "self"                # the row is the member's own record
 
-ACTIONS = ("view", "add", "change", "delete", "reveal", "verify")
+ACTIONS = ("view", "add", "change", "delete", "reveal", "verify", "ingest")
 
 
 def grant(level: str, *actions: str) -> dict[str, str]:

@@ -1,0 +1,2 @@
+def register(router) -> None:
+    """Register this module's viewsets (to be written)."""

@@ -1,0 +1,5 @@
+from resilience.monitoring.models.alarms import Alarm, Rule
+from resilience.monitoring.models.observations import DeadLetter, Observation
+from resilience.monitoring.models.sensors import Sensor
+
+__all__ = ["Alarm", "DeadLetter", "Observation", "Rule", "Sensor"]
