@@ -2,6 +2,7 @@
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resilience.places.filtersets import SearchFilterSet
 from resilience.places.vocab import FacilityKind
@@ -57,7 +58,8 @@ class HazardFilterSet(SearchFilterSet):
     severity = django_filters.ChoiceFilter(choices=HazardSeverity.choices, label=_("severity"))
     source = django_filters.ChoiceFilter(choices=HazardSource.choices, label=_("source"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
-    open = django_filters.BooleanFilter(method="filter_open", label=_("open"))
+    open = django_filters.BooleanFilter(method="filter_open",
+                                       label=pgettext_lazy("hazards not yet closed", "open"))
     escalation_level = django_filters.NumberFilter(label=_("escalation level"))
 
     class Meta:

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resilience.core.models import ScopedModel
 from resilience.core.roles import COMMUNITY, EDIT, ORGANISATION, SCOPE, Role, grant
@@ -32,7 +33,7 @@ class Hazard(ScopedModel):
                                   related_name="hazard")
     source = models.CharField(_("source"), max_length=20, choices=HazardSource.choices,
                               default=HazardSource.STAFF)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("hazard", "title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=HazardSeverity.choices,
                                 default=HazardSeverity.GENERAL)
