@@ -7,6 +7,7 @@ from resilience.core.api.me import me
 from resilience.people import api as people_api
 from resilience.places import api as places_api
 from resilience.places import geo
+from resilience.alerts import api as alerts_api
 from resilience.monitoring import api as monitoring_api
 from resilience.risks import api as risks_api
 from resilience.risks.api import sources as risk_sources
@@ -25,6 +26,7 @@ router.register("volunteers", people_api.VolunteerViewSet, basename="volunteer")
 router.register("memberships", people_api.MembershipViewSet, basename="membership")
 risks_api.register(router)
 monitoring_api.register(router)
+alerts_api.register(router)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

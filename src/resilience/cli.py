@@ -96,9 +96,113 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Data directory: {settings.DATA_DIR}")
     print(f"Open http://{args.host}:{args.port}/  and sign in as  admin", end="")
     print(f" / {password}" if password else " (password unchanged since the first run)")
+    monitoring = _start_monitoring()
     print("Press Ctrl-C to stop.", flush=True)
-    _serve(args.host, args.port)
+    try:
+        _serve(args.host, args.port)
+    finally:
+        monitoring.stop()
     return 0
+
+
+# --- the demo's live monitoring: simulator → (MQTT → ingester | in-process) → rules -------------
+
+DEMO_BROKER = ("127.0.0.1", 1883)
+DEMO_SENSOR_SECONDS = 5.0  # each demo sensor reads every 5 s, so the dashboard moves
+STALE_CHECK_SECONDS = 10.0
+
+
+class _Background:
+    """Daemon threads beside the web server; ``stop()`` asks each to finish and waits a little."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.event = threading.Event()
+        self.threads: list = []
+        self.stoppers: list = []
+
+    def start(self, name: str, target) -> None:
+        import threading
+
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def stop(self, timeout: float = 6.0) -> None:
+        self.event.set()
+        for stop in self.stoppers:
+            stop()
+        for thread in self.threads:
+            thread.join(timeout)
+
+
+def _broker_reachable(host: str, port: int) -> bool:
+    import socket
+
+    if os.environ.get("RESILIENCE_DEMO_BROKER", "").lower() in ("off", "0", "no"):
+        return False
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _check_stale_every(seconds: float, stop) -> None:
+    """Run ``rules.check_stale`` every ``seconds`` until ``stop`` is set."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from resilience.monitoring import rules
+
+    check = getattr(rules, "check_stale", None)
+    try:
+        while check is not None and not stop.wait(seconds):
+            try:
+                check(timezone.now())
+            except Exception as exc:  # a failed check is retried at the next tick
+                print(f"Stale check failed: {exc}", file=sys.stderr, flush=True)
+                connection.close()
+    finally:
+        connection.close()
+
+
+def _start_monitoring() -> _Background:
+    """Simulate the demo sensors and ingest their readings in this process, so the dashboard is
+    alive at once: over the local MQTT broker into the ingester when one answers at 127.0.0.1:1883,
+    else straight into the ingestion pipeline; plus the stale-sensor check every 10 s."""
+    import hashlib
+    from types import SimpleNamespace
+
+    from django.conf import settings
+
+    from resilience.monitoring.simulator import run_simulator
+
+    background = _Background()
+    interval = float(os.environ.get("RESILIENCE_SIMULATOR_INTERVAL") or DEMO_SENSOR_SECONDS)
+    sim = SimpleNamespace(transport="direct", host=DEMO_BROKER[0], port=DEMO_BROKER[1],
+                          prefix=None, community=None, scenario="normal", speed=1.0, duration=0,
+                          interval=interval, yield_to_others=True)
+    if _broker_reachable(*DEMO_BROKER):
+        from resilience.monitoring.mqtt import Ingester
+
+        # A stable client id per data directory keeps the ingester's session across restarts.
+        digest = hashlib.sha256(str(settings.DATA_DIR).encode()).hexdigest()[:10]
+        ingester = Ingester(host=DEMO_BROKER[0], port=DEMO_BROKER[1],
+                            client_id=f"resilience-demo-{digest}")
+        background.start("ingest-mqtt", ingester.run)
+        background.stoppers.append(ingester.stop)
+        sim.transport = "mqtt"
+        path = f"over MQTT {DEMO_BROKER[0]}:{DEMO_BROKER[1]} into the ingester"
+    else:
+        path = f"straight into the database (no MQTT broker at {DEMO_BROKER[0]}:{DEMO_BROKER[1]})"
+    background.start("simulator", lambda: run_simulator(sim, stop=background.event))
+    background.start("stale-check",
+                     lambda: _check_stale_every(STALE_CHECK_SECONDS, background.event))
+    print(f"Monitoring: simulated sensors read every {sim.interval:g} s, {path}; "
+          f"stale sensors checked every {STALE_CHECK_SECONDS:g} s.", flush=True)
+    return background
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -170,6 +274,33 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_benchmark(args) or 0
 
 
+def cmd_import_cap(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    from resilience.alerts.cap import CapError
+    from resilience.alerts.cap.fetch import read_source
+    from resilience.alerts.cap.relay import import_cap
+
+    try:
+        data, url = read_source(args.source)
+        relayed = import_cap(data, source_url=url, auto_issue=args.auto_issue)
+    except CapError as exc:
+        print(f"resilience import-cap: refused: {exc.reason}", file=sys.stderr)
+        return 1
+    cap = relayed.cap
+    print(f"Accepted CAP 1.2 {cap.msg_type} {cap.identifier} from {cap.sender}"
+          + (" (signature present, not verified)" if cap.signed else "") + ".")
+    for alert in relayed:
+        print(f"  relayed to {alert.community.name} ({alert.community.code}) as "
+              f"{alert.identifier}: {alert.get_msg_type_display()}, {alert.get_state_display()}, "
+              f"level {alert.get_level_display()}")
+    for alert in relayed.already:
+        print(f"  already relayed to {alert.community.name} ({alert.community.code}) as "
+              f"{alert.identifier}")
+    if relayed.reason or not (relayed or relayed.already):
+        print(relayed.reason or "Nothing to relay.")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(args.data_dir, laptop=False)
     from django.core.management import execute_from_command_line
@@ -236,8 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client-id", default=None, help="MQTT client id (stable: keeps the session)")
     p.add_argument("--shared", default=None, metavar="GROUP",
                    help="MQTT 5 shared subscription group ($share/GROUP/…) to spread the load")
-    p.add_argument("--batch-size", type=int, default=1000, help="readings stored per batch")
-    p.add_argument("--batch-ms", type=int, default=50, help="longest wait before a batch is stored")
+    p.add_argument("--batch-size", type=int, default=5000,
+                   help="most readings stored per batch (default 5000)")
+    p.add_argument("--batch-ms", type=int, default=20,
+                   help="longest a reading waits for its batch, in ms (default 20)")
 
     p = add("simulate-sensors", cmd_simulate_sensors, "Publish realistic readings for the demo "
             "sensors, optionally with a scenario that triggers the rules.")
@@ -251,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="normal",
                    choices=["normal", "fire", "flood", "gas-leak", "power-room-overheat", "offline"])
     p.add_argument("--speed", type=float, default=1.0, help="time factor (10 = ten times faster)")
+    p.add_argument("--interval", type=float, default=None,
+                   help="seconds between readings of every sensor (default: each sensor's own)")
     p.add_argument("--duration", type=float, default=0, help="seconds to run (0 = until stopped)")
 
     p = add("bench", cmd_bench, "Run a benchmark and print its table (results also as JSON "
@@ -258,6 +393,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", choices=["ingest"], help="which benchmark")
     p.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     p.add_argument("--output", default=None, help="JSON results file")
+    p.add_argument("--databases", default="postgresql,sqlite",
+                   help="databases to measure, comma-separated (default postgresql,sqlite; "
+                   "PostgreSQL is skipped with a note when the server does not answer)")
+    p.add_argument("--postgres", default=None, metavar="URL",
+                   help="scratch PostgreSQL database the benchmark creates and drops (default "
+                   "RESILIENCE_BENCH_POSTGRES or postgres://postgres@127.0.0.1:5432/resilience_bench)")
+
+    p = add("import-cap", cmd_import_cap, "Import an upstream CAP 1.2 alert (file or http(s) "
+            "URL) and relay it to the communities its area covers; exit status 1 with the reason "
+            "when it is refused.")
+    p.add_argument("source", metavar="FILE|URL", help="a CAP 1.2 file or an http(s) URL")
+    p.add_argument("--auto-issue", action="store_true",
+                   help="issue the relayed alerts at once (default: drafts for staff to review)")
 
     p = add("manage", cmd_manage, "Run a Django management command, e.g. `resilience manage "
             "createsuperuser`.")

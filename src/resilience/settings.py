@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "resilience.people",
     "resilience.risks",
     "resilience.monitoring",
+    "resilience.alerts",
 ]
 
 MIDDLEWARE = [

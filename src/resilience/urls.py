@@ -15,5 +15,7 @@ urlpatterns = [
     path("people/", include("resilience.people.urls")),
     path("risks/", include("resilience.risks.urls")),
     path("monitoring/", include("resilience.monitoring.urls")),
+    path("alerts/", include("resilience.alerts.urls")),
+    path("cap/", include("resilience.alerts.cap.urls")),
     path("", include("resilience.core.urls")),
 ]

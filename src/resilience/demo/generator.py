@@ -30,6 +30,7 @@ from resilience.demo.hazards import generate_inspections
 from resilience.demo.layout import Frame, Placement
 from resilience.demo.population import Population
 from resilience.demo.risks import generate_risks
+from resilience.demo.sensors import generate_sensors
 from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
 from resilience.people.vocab import OrganisationKind as OK
 from resilience.places.models import Building, Community, Facility, Grid, Region, Unit
@@ -89,6 +90,8 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
                     f"resilience-demo-risks:{seed}:{index}"), today))
                 _add(counts, generate_inspections(plan.community, random.Random(
                     f"resilience-demo-hazards:{seed}:{index}"), today))
+                _add(counts, generate_sensors(plan.community, random.Random(
+                    f"resilience-demo-sensors:{seed}:{index}"), today))
     counts["change log entries"] = ChangeLogEntry.objects.count() - log_before
     return counts
 

@@ -15,6 +15,8 @@ import datetime as dt
 import random
 from collections import defaultdict
 
+from shapely.geometry import Point, shape
+
 from resilience.core.changelog import log_created
 from resilience.monitoring.models import Sensor
 from resilience.monitoring.vocab import SensorKind as SK
@@ -66,7 +68,9 @@ class SensorPlan:
         self.rng = rng
         self.numbers: dict[str, int] = defaultdict(int)
         self.sensors: list[Sensor] = []
+        self.area = shape(community.geometry) if community.geometry else None
         self.risk_at: dict[tuple[str, int], int] = {}
+        self.flood_risk = None
         risks = RiskSource.objects.filter(community=community).order_by("pk")
         for risk_id, facility_id, building_id, risk_type in risks.values_list(
                 "pk", "facility_id", "building_id", "risk_type"):
@@ -74,6 +78,8 @@ class SensorPlan:
                 self.risk_at.setdefault(("f", facility_id), risk_id)
             if building_id and risk_type in FIRE_RISKS:
                 self.risk_at.setdefault(("b", building_id), risk_id)
+            if risk_type == "flood" and self.flood_risk is None:
+                self.flood_risk = risk_id  # the rain gauge watches the waterlogging risk
 
     def build(self) -> list[Sensor]:
         facilities = (Facility.objects.filter(community=self.community)
@@ -109,10 +115,11 @@ class SensorPlan:
                      .values_list("pk", flat=True).first())
         if centre is not None:
             self._add(RAIN_GAUGE, centre.name, centre.latitude, centre.longitude,
-                      grid_id=centre.grid_id, facility_id=centre.pk, owner_id=committee)
+                      grid_id=centre.grid_id, facility_id=centre.pk, owner_id=committee,
+                      risk_id=self.flood_risk)
         else:
             self._add(RAIN_GAUGE, self.community.name, self.community.latitude,
-                      self.community.longitude, owner_id=committee)
+                      self.community.longitude, owner_id=committee, risk_id=self.flood_risk)
 
     def _add(self, spec, place: str, latitude, longitude, **links) -> None:
         kind, suffix, interval, wireless = spec
@@ -125,10 +132,16 @@ class SensorPlan:
             community=self.community,
             code=f"{self.community.code}-{kind.replace('_', '-')}-{self.numbers[kind]:02d}".lower(),
             name=f"{place}{suffix}", kind=kind, interval_seconds=interval,
-            latitude=_jitter(rng, latitude), longitude=_jitter(rng, longitude),
+            **self._near(latitude, longitude),
             status=SensorStatus.OFFLINE, battery=battery, **links))
 
-
-def _jitter(rng: random.Random, value: float | None) -> float | None:
-    """Sensors of one facility sit a few metres apart, so the map shows each of them."""
-    return None if value is None else round(value + rng.uniform(-0.00003, 0.00003), 7)
+    def _near(self, latitude: float | None, longitude: float | None) -> dict:
+        """A few metres from its place, so the map shows each sensor of a facility; never
+        outside the community."""
+        if latitude is None or longitude is None:
+            return {"latitude": latitude, "longitude": longitude}
+        lat = round(latitude + self.rng.uniform(-0.00003, 0.00003), 7)
+        lng = round(longitude + self.rng.uniform(-0.00003, 0.00003), 7)
+        if self.area is not None and not self.area.contains(Point(lng, lat)):
+            lat, lng = latitude, longitude
+        return {"latitude": lat, "longitude": lng}

@@ -7,15 +7,32 @@ from django.utils.translation import gettext_lazy as _
 
 from resilience.core.models import ScopedModel
 from resilience.core.roles import COMMUNITY, ORGANISATION, SCOPE, Role, community_record, grant
+from resilience.core.scope import ScopedQuerySet, memberships_of
 from resilience.monitoring.vocab import AlarmLevel, RuleKind, SensorKind
+from resilience.places.vocab import FacilityKind
+
+
+class RuleQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view") -> ScopedQuerySet:
+        """As for any scoped row; members of any community may also view the platform rules."""
+        scoped = super().visible_to(user, action)
+        if action != "view" or user is None or not user.is_authenticated or not user.is_active:
+            return scoped
+        if user.is_superuser or not memberships_of(user):
+            return scoped
+        return scoped | self.filter(community__isnull=True)
 
 
 class Rule(ScopedModel):
     """When a sensor's readings mean trouble: a threshold (with hysteresis), a rate of change,
     silence (stale/offline) or a combination of other rules; each maps to an alarm level.
 
-    A rule applies to one sensor, or to every sensor of ``sensor_kind`` in its community (or in
-    every community when ``community`` is empty: a platform default).
+    A rule applies to one sensor, or to every sensor of ``sensor_kind`` (optionally only those on
+    a facility of ``facility_kind``) in its community, or in every community when ``community``
+    is empty: a platform default, which every member may view and only the platform admin may
+    change. A stale rule may leave ``sensor_kind`` empty: it then watches every sensor. For each
+    rule type the most specific rules win: the sensor's own, else its community's, else the
+    platform's (see ``monitoring.rules``).
     """
 
     community = models.ForeignKey("places.Community", verbose_name=_("community"), null=True,
@@ -24,6 +41,9 @@ class Rule(ScopedModel):
                                blank=True, on_delete=models.CASCADE, related_name="rules")
     sensor_kind = models.CharField(_("sensor type"), max_length=20, choices=SensorKind.choices,
                                    blank=True)
+    facility_kind = models.CharField(
+        _("facility type"), max_length=30, choices=FacilityKind.choices, blank=True,
+        help_text=_("Only sensors on a facility of this type (e.g. power distribution rooms)."))
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("rule type"), max_length=12, choices=RuleKind.choices)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -37,6 +57,8 @@ class Rule(ScopedModel):
     scope_paths = {"community": "community"}
     access = community_record()
 
+    objects = RuleQuerySet.as_manager()
+
     class Meta:
         ordering = ["community", "name"]
         verbose_name = _("rule")
@@ -48,14 +70,20 @@ class Rule(ScopedModel):
     def get_absolute_url(self) -> str:
         return reverse("monitoring:rule_detail", args=[self.pk])
 
+    @property
+    def shared(self) -> bool:
+        return self.community_id is None
+
     def clean(self):
-        if not self.sensor_id and not self.sensor_kind:
+        if not self.sensor_id and not self.sensor_kind and self.kind != RuleKind.STALE:
             raise ValidationError({"sensor": _("Choose a sensor or a sensor type.")})
         if self.sensor_id and self.community_id and self.sensor.community_id != self.community_id:
             raise ValidationError({"sensor": _("It belongs to another community.")})
-        from resilience.monitoring.rules import validate_params
+        from resilience.monitoring.rules import validate_combination, validate_params
 
         validate_params(self.kind, self.params)
+        if self.kind == RuleKind.COMBINATION:
+            validate_combination(self)
 
 
 class Alarm(ScopedModel):
@@ -107,7 +135,8 @@ class Alarm(ScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sensor} · {self.rule}"
+        # The message names the sensor, the value and the limit; no query needed (change log).
+        return self.message or f"{self.sensor_id} · {self.rule_id}"
 
     def get_absolute_url(self) -> str:
         return reverse("monitoring:alarm_detail", args=[self.pk])

@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from resilience.core.roles import SCOPE, Role, grant
+from resilience.core.scope import ScopedQuerySet
+
 
 class Observation(models.Model):
     """One reading of one sensor at one time. Unique on (sensor, time): a resend is a no-op.
@@ -28,7 +31,11 @@ class Observation(models.Model):
 
 
 class DeadLetter(models.Model):
-    """A payload (or one reading of it) that could not be ingested, with the reason."""
+    """A payload (or one reading of it) that could not be ingested, with the reason.
+
+    Community staff see their community's dead letters; those of no known community (an unknown
+    sensor on an unknown topic) only the platform admin.
+    """
 
     class Source(models.TextChoices):
         MQTT = "mqtt", "MQTT"
@@ -42,6 +49,10 @@ class DeadLetter(models.Model):
     sensor_code = models.CharField(_("sensor code"), max_length=64, blank=True, db_index=True)
     community = models.ForeignKey("places.Community", verbose_name=_("community"), null=True,
                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community"}
+    access = {Role.STAFF: grant(SCOPE, "view")}
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -138,7 +138,7 @@
     layers[name].addTo(map);
     overlays[labels[name]] = layers[name];
   });
-  L.control.layers(null, overlays, { collapsed: narrow }).addTo(map);
+  var layersControl = L.control.layers(null, overlays, { collapsed: narrow }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 
   /* Fetch a FeatureCollection, following a `next` link if the endpoint pages. */
@@ -282,4 +282,6 @@
   });
 
   window.addEventListener("resize", function () { map.invalidateSize(); });
+  // Other apps' layer scripts (e.g. monitoring's sensors) add themselves through this handle.
+  window.resilienceMap = { map: map, layers: layersControl, config: cfg };
 })();

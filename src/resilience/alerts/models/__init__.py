@@ -1,0 +1,3 @@
+from resilience.alerts.models.alerts import Alert, AlertEvent
+
+__all__ = ["Alert", "AlertEvent"]

@@ -1,0 +1,4 @@
+from resilience.alerts import views
+
+app_name = "alerts"
+urlpatterns: list = views.urls()

@@ -1,0 +1,84 @@
+"""Controlled vocabularies of early warning, and their CAP 1.2 counterparts."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.IntegerChoices):
+    """Warning levels (预警级别): IV blue is the lowest, I red the highest."""
+
+    IV = 4, _("IV blue")
+    III = 3, _("III yellow")
+    II = 2, _("II orange")
+    I = 1, _("I red")  # noqa: E741
+
+
+LEVEL_COLOUR = {4: "blue", 3: "yellow", 2: "orange", 1: "red"}
+# DESIGN §2.4: level → CAP <severity>.
+LEVEL_SEVERITY = {4: "Minor", 3: "Moderate", 2: "Severe", 1: "Extreme"}
+SEVERITY_LEVEL = {v: k for k, v in LEVEL_SEVERITY.items()}
+APPROVAL_LEVELS = {2, 1}  # orange and red need approval before issue
+
+
+class EventType(models.TextChoices):
+    RAINSTORM = "rainstorm", _("rainstorm")
+    FLOOD = "flood", _("flood / waterlogging")
+    TYPHOON = "typhoon", _("typhoon")
+    GALE = "gale", _("gale")
+    HEAT = "heat", _("heat wave")
+    COLD = "cold", _("cold wave")
+    SNOW = "snow", _("snow / ice")
+    THUNDER = "thunder", _("thunderstorm / lightning")
+    FOG = "fog", _("fog / haze")
+    EARTHQUAKE = "earthquake", _("earthquake")
+    FIRE = "fire", _("fire")
+    GAS = "gas", _("gas leak")
+    POWER_CUT = "power_cut", _("power cut")
+    WATER_CUT = "water_cut", _("water cut")
+    EPIDEMIC = "epidemic", _("epidemic")
+    HAZMAT = "hazmat", _("hazardous materials")
+    SECURITY = "security", _("public security")
+    OTHER = "other", _("other")
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PENDING = "pending", _("awaiting approval")
+    ISSUED = "issued", _("issued")
+    CANCELLED = "cancelled", _("cancelled")
+    EXPIRED = "expired", _("expired")
+
+
+class MessageType(models.TextChoices):
+    """CAP <msgType>: an update or cancel references the alert it replaces."""
+
+    ALERT = "Alert", _("alert")
+    UPDATE = "Update", _("update")
+    CANCEL = "Cancel", _("cancel")
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", _("everyone in the area")
+    STAFF = "staff", _("staff only")
+    VULNERABLE = "vulnerable", _("vulnerable residents and their helpers")
+
+
+class Source(models.TextChoices):
+    STAFF = "staff", _("staff")
+    ALARM = "alarm", _("monitoring alarm")
+    CAP = "cap", _("upstream CAP alert")
+
+
+class Urgency(models.TextChoices):
+    IMMEDIATE = "Immediate", _("immediate")
+    EXPECTED = "Expected", _("expected")
+    FUTURE = "Future", _("future")
+    PAST = "Past", _("past")
+    UNKNOWN = "Unknown", _("unknown")
+
+
+class Certainty(models.TextChoices):
+    OBSERVED = "Observed", _("observed")
+    LIKELY = "Likely", _("likely")
+    POSSIBLE = "Possible", _("possible")
+    UNLIKELY = "Unlikely", _("unlikely")
+    UNKNOWN = "Unknown", _("unknown")

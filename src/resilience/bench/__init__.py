@@ -1,0 +1,12 @@
+"""Benchmarks run by ``resilience bench <name>`` (DESIGN §6): measured on this machine, printed
+as a table and written as JSON; never timed assertions in tests."""
+from __future__ import annotations
+
+
+def run_benchmark(args) -> int:
+    """Entry point of ``resilience bench``."""
+    if args.name == "ingest":
+        from resilience.bench.ingest import run
+
+        return run(args)
+    raise SystemExit(f"unknown benchmark {args.name!r}")
