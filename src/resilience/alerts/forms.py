@@ -4,6 +4,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resilience.alerts.cap.read import parse_circle
 from resilience.alerts.cap.write import cap_sender
@@ -46,7 +47,7 @@ class AlertFilterSet(SearchFilterSet):
 class AlertForm(ScopedModelForm):
     """A draft alert. The area is one of: whole community, grids, buildings, or a circle."""
 
-    area_mode = forms.ChoiceField(label=_("area"), choices=AreaMode.CHOICES,
+    area_mode = forms.ChoiceField(label=pgettext_lazy("alert", "area"), choices=AreaMode.CHOICES,
                                   widget=forms.RadioSelect, initial=AreaMode.WHOLE)
 
     class Meta:

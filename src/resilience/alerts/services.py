@@ -275,12 +275,13 @@ def _alarm_texts(alarm, level: int) -> dict:
 
     sensor, rule = alarm.sensor, alarm.rule
     place = sensor.building or sensor.facility
-    values = {"rule": rule.name, "sensor": sensor.name, "place": str(place or alarm.community),
+    values = {"sensor": sensor.name, "place": str(place or alarm.community),
               "message": alarm.message}
     texts = {}
     for language, suffix in (("zh-hans", ""), ("en", "_en")):
         with translation.override(language):
             values["level"] = str(Level(level).label)
+            values["rule"] = _(rule.name)  # platform rules: English names marked for translation
             texts["headline" + suffix] = (_("%(level)s warning: %(rule)s at %(place)s")
                                           % values)[:200]
             texts["description" + suffix] = _("%(message)s (sensor %(sensor)s, rule %(rule)s)") % values

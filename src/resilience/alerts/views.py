@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from resilience.alerts import services, targeting
@@ -53,7 +54,7 @@ def allowed_actions(alert: Alert, user) -> list[dict]:
         steps.append(("update", _("Update"), ""))
     if alert.state in (State.DRAFT, State.PENDING, State.ISSUED) \
             and alert.msg_type != MessageType.CANCEL and may_change:
-        steps.append(("cancel", _("Cancel") if alert.state == State.ISSUED else _("Withdraw"),
+        steps.append(("cancel", pgettext("alert", "Cancel") if alert.state == State.ISSUED else _("Withdraw"),
                       "danger"))
     return [{"name": n, "label": label, "style": style} for n, label, style in steps]
 

@@ -1,6 +1,7 @@
 """Controlled vocabularies of early warning, and their CAP 1.2 counterparts."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.IntegerChoices):
@@ -51,7 +52,7 @@ class State(models.TextChoices):
 class MessageType(models.TextChoices):
     """CAP <msgType>: an update or cancel references the alert it replaces."""
 
-    ALERT = "Alert", _("alert")
+    ALERT = "Alert", pgettext_lazy("CAP message type", "alert")
     UPDATE = "Update", _("update")
     CANCEL = "Cancel", _("cancel")
 

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resilience.core.geo import validate_geometry
 from resilience.core.models import ScopedModel
@@ -76,9 +77,9 @@ class Alert(ScopedModel):
                                    null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"),
                                     null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
-    issued_at = models.DateTimeField(_("issued"), null=True, blank=True, db_index=True)
-    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    approved_at = models.DateTimeField(pgettext_lazy("time", "approved"), null=True, blank=True)
+    issued_at = models.DateTimeField(pgettext_lazy("time", "issued"), null=True, blank=True, db_index=True)
+    cancelled_at = models.DateTimeField(pgettext_lazy("time", "cancelled"), null=True, blank=True)
 
     scope_paths = {"community": "community"}
     access = {

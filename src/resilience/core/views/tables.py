@@ -106,7 +106,9 @@ def display(value) -> Any:
     if isinstance(value, (dt.date, int, float)):
         return localize(value)
     if isinstance(value, dict):
-        return value.get("type") or _("data")  # a GeoJSON geometry: its type is enough here
+        if "coordinates" in value and "type" in value:
+            return value["type"]  # a GeoJSON geometry: its type is enough here
+        return ", ".join(f"{k}: {display(v)}" for k, v in value.items()) or EMPTY
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return value

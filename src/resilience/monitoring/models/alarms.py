@@ -3,7 +3,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resilience.core.models import ScopedModel
 from resilience.core.roles import COMMUNITY, ORGANISATION, SCOPE, Role, community_record, grant
@@ -65,7 +67,8 @@ class Rule(ScopedModel):
         verbose_name_plural = _("rules")
 
     def __str__(self) -> str:
-        return self.name
+        # Platform rules have English names marked for translation (rules.default_rules).
+        return gettext(self.name)
 
     def get_absolute_url(self) -> str:
         return reverse("monitoring:rule_detail", args=[self.pk])
@@ -111,7 +114,7 @@ class Alarm(ScopedModel):
     value = models.FloatField(_("value"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"))
     last_seen_at = models.DateTimeField(_("last seen"))
-    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    cleared_at = models.DateTimeField(pgettext_lazy("time", "cleared"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"),
                                         null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resilience.monitoring.api.sensors import LEVEL_HEX, STATUS_HEX
 from resilience.monitoring.simulator.behaviour import (
@@ -56,7 +57,7 @@ def reading_text(kind: str, value: float | None, unit: str) -> str:
         state = ELEVATOR_STATES.get(int(value))
         return str(state) if state is not None else _("code %(code)s") % {"code": f"{value:g}"}
     if kind == SensorKind.DOOR:
-        return str(_("open") if value else _("closed"))
+        return str(pgettext_lazy("door", "open") if value else pgettext_lazy("door", "closed"))
     return f"{localize(round(value, 3))} {unit}".strip()
 
 
