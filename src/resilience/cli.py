@@ -268,7 +268,7 @@ def cmd_simulate_sensors(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    _setup(args.data_dir, laptop=False)
+    _setup(args.data_dir, laptop=True)  # a fresh checkout can run it: keys made in the data dir
     from resilience.bench import run_benchmark
 
     return run_benchmark(args) or 0

@@ -300,7 +300,43 @@ class Bench:
         finally:
             ingester.stop()
             result["ingester_summary"] = ingester.output().strip().splitlines()[-1:]
+        if database.vendor == "postgresql":
+            result["insert_methods"] = insert_methods(database)
         return result
+
+
+def insert_methods(database, batches: int = 10) -> list[dict]:
+    """The two ways the pipeline inserts into PostgreSQL, on the observations table itself:
+    one INSERT of three arrays, or COPY into a temporary table and INSERT … SELECT (both with
+    ON CONFLICT DO NOTHING RETURNING), for a small and a large batch, commits included."""
+    from resilience.monitoring.ingest import insert_postgresql
+
+    conn = database.connect()
+    conn.autocommit = False
+    ids = [row[0] for row in conn.execute(
+        "SELECT id FROM monitoring_sensor ORDER BY id LIMIT %s", (SENSORS,))]
+    conn.commit()
+    base = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    out, offset = [], 0
+    try:
+        for rows in (200, 5000):
+            for method in ("arrays", "copy"):
+                seconds = 0.0
+                for _ in range(batches):
+                    readings = {(ids[i % len(ids)], base + dt.timedelta(seconds=offset + i)): 20.5
+                                for i in range(rows)}
+                    offset += rows
+                    started = time.perf_counter()
+                    with conn.cursor() as cursor:
+                        new = insert_postgresql(cursor, readings, method == "copy")
+                    conn.commit()
+                    seconds += time.perf_counter() - started
+                    assert len(new) == rows
+                out.append({"rows_per_batch": rows, "method": method,
+                            "rows_per_s": round(rows * batches / seconds)})
+    finally:
+        conn.close()
+    return out
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -444,6 +480,10 @@ def table(results: dict) -> str:
         lines.append(f"  slope: {s['seconds_per_100k']} s per 100,000 readings "
                      f"(marginal {s['marginal_readings_per_s'] or '?':,}/s), fixed "
                      f"{s['fixed_seconds']} s")
+        if data.get("insert_methods"):
+            lines.append("  insert, rows/s (commit included): " + ", ".join(
+                f"{m['method']} × {m['rows_per_batch']}: {m['rows_per_s']:,}"
+                for m in data["insert_methods"]))
         lat = data["latency"]
         lines.append(f"  observation → alarm at {lat['rate_published']:,} readings/s: "
                      f"p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms, max {lat['max_ms']} ms "

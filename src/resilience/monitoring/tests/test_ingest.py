@@ -188,6 +188,16 @@ def test_a_new_sensor_is_found_without_a_restart(sensors, world, recorded_rules)
     assert run(payload(reading("new-1")), topic("new-1")).stored == 1
 
 
+def test_a_sensor_switched_off_is_refused_at_once(sensors, recorded_rules):
+    assert run(payload(reading()), topic()).stored == 1  # now in the cache
+    sensor = Sensor.objects.get(code="temp-a1")
+    sensor.active = False
+    sensor.save()
+    result = run(payload(reading(at=T0 + dt.timedelta(minutes=1))), topic())
+    assert (result.stored, result.dead_letters) == (0, 1)
+    assert reasons() == ["sensor temp-a1 is inactive"]
+
+
 @pytest.mark.django_db(transaction=True)  # the foreign key is checked when the batch commits
 def test_a_sensor_deleted_behind_the_cache_is_an_unknown_sensor(sensors, recorded_rules):
     run(payload(reading("smoke-a2", value=-1)), topic("smoke-a2"))  # cached, nothing stored
