@@ -200,8 +200,16 @@ def _start_monitoring() -> _Background:
     background.start("simulator", lambda: run_simulator(sim, stop=background.event))
     background.start("stale-check",
                      lambda: _check_stale_every(STALE_CHECK_SECONDS, background.event))
+    # The worker, as `resilience worker` would run it: alert expiry, hazard escalation, …
+    from resilience.core.worker import Worker, load_handlers
+
+    load_handlers()
+    worker = Worker("demo", out=open(os.devnull, "w"))
+    background.start("worker", worker.run)
+    background.stoppers.append(worker.stop)
     print(f"Monitoring: simulated sensors read every {sim.interval:g} s, {path}; "
-          f"stale sensors checked every {STALE_CHECK_SECONDS:g} s.", flush=True)
+          f"stale sensors checked every {STALE_CHECK_SECONDS:g} s; the background worker runs "
+          f"in this process.", flush=True)
     return background
 
 
@@ -299,6 +307,13 @@ def cmd_import_cap(args: argparse.Namespace) -> int:
     if relayed.reason or not (relayed or relayed.already):
         print(relayed.reason or "Nothing to relay.")
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=False)
+    from resilience.core.worker import run_worker
+
+    return run_worker(args.id, concurrency=args.concurrency, once=args.once)
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -406,6 +421,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="FILE|URL", help="a CAP 1.2 file or an http(s) URL")
     p.add_argument("--auto-issue", action="store_true",
                    help="issue the relayed alerts at once (default: drafts for staff to review)")
+
+    p = add("worker", cmd_worker, "Run background tasks and periodic jobs from the task table "
+            "(any number of workers may share it); SIGTERM stops it cleanly.")
+    p.add_argument("--id", default=None, metavar="NAME",
+                   help="worker name recorded on the tasks it claims (default host:pid)")
+    p.add_argument("--concurrency", type=int, default=1, help="tasks run at a time (default 1)")
+    p.add_argument("--once", action="store_true",
+                   help="run what is due now (periodic jobs included), then exit")
 
     p = add("manage", cmd_manage, "Run a Django management command, e.g. `resilience manage "
             "createsuperuser`.")

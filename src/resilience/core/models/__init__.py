@@ -1,5 +1,6 @@
 from resilience.core.models.base import ChangeLoggedModel, ScopedModel, TimeStampedModel
 from resilience.core.models.logs import AccessLogEntry, ChangeLogEntry
+from resilience.core.models.tasks import Task
 from resilience.core.models.user import User
 
 __all__ = [
@@ -7,6 +8,7 @@ __all__ = [
     "ChangeLogEntry",
     "ChangeLoggedModel",
     "ScopedModel",
+    "Task",
     "TimeStampedModel",
     "User",
 ]

@@ -1,44 +1,7 @@
-"""Rules: when a sensor's readings mean trouble, and the engine that turns readings into alarms.
-
-Rule types and their ``params``:
-
-``threshold`` ``{"op": "above"|"below", "value": x, "clear": y, "for_seconds": s?}``
-    Raised by a reading beyond ``value`` (strictly above / below it), cleared only by a reading
-    strictly past ``clear`` on the other side (for "above", ``clear < value``; for "below",
-    ``clear > value``). Readings inside the band between the two change nothing, so a noisy
-    value near the limit does not flap. With ``for_seconds`` the breach must last: every reading
-    from the first one beyond ``value`` to one at least ``for_seconds`` later must be beyond it.
-``rate`` ``{"delta": d, "seconds": s}``
-    Raised when a reading differs from a reading of the last ``s`` seconds by at least ``d``:
-    a rise to the lowest of them if ``d > 0``, a fall from the highest if ``d < 0``. Cleared by
-    the first reading for which that no longer holds (or with no earlier reading in the window).
-``stale`` ``{"intervals": n}``
-    Raised by ``check_stale`` when a sensor has sent nothing for ``n × interval_seconds`` (counted
-    from its creation if it never reported); cleared by its next reading. ``check_stale`` also
-    keeps the sensor's status: ``stale`` after ``n`` silent intervals, ``offline`` after ``3n``
-    (``n`` is the smallest of the sensor's stale rules, 3 if it has none), ``online`` again when
-    readings come back. A sensor marked ``fault`` keeps that status until staff change it.
-``combination`` ``{"all": [rule id, …]}`` or ``{"any": [...]}``
-    Open while alarms of all (any) of the named rules are open together in the sensor's
-    **group**: the sensors on the same facility; for a sensor on no facility, those of the same
-    building on no facility; for a sensor on neither, the sensor alone. The combination's alarm
-    sits on each sensor it applies to (e.g. the smoke detector of the power room), is
-    re-examined whenever an alarm of a named rule opens or clears, and cannot name another
-    combination.
-
-Which rules watch a sensor: for each rule type, the most specific rules that match it — its own
-rules, else its community's rules for its type, else the platform's (community empty); a rule
-with ``facility_kind`` matches only sensors on such a facility, a stale rule with no sensor type
-matches every sensor. So a community replaces, say, the platform thresholds of its temperature
-sensors by giving them thresholds of its own; it needs to restate every level it wants.
-
-The engine (``evaluate``, ``check_stale``) keeps the active rules in memory — by sensor, by
-(community, sensor type) and platform-wide — reloaded within ``REFRESH_SECONDS`` when any rule
-changes (a save in this process reloads at once), and what it knows of each sensor for
-``SENSOR_SECONDS``. The rate and ``for_seconds`` rules need a sensor's recent readings: kept in
-memory, and read back from the observations when memory has a gap (after a restart, or when
-another ingester took the sensor's previous readings).
-"""
+"""The rule engine: ``RuleEngine`` turns readings into alarms (``evaluate``) and silence into
+stale alarms and sensor statuses (``check_stale``); the signal receivers that keep its caches
+fresh. The process's one engine and the module-level ``evaluate``/``check_stale`` are in
+``resilience.monitoring.rules``."""
 from __future__ import annotations
 
 import bisect
@@ -50,7 +13,6 @@ import time
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -59,21 +21,23 @@ from django.db.models import Count, Max, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from resilience.monitoring import alarms as services
 from resilience.monitoring.models import Alarm, Observation, Rule, Sensor
-from resilience.monitoring.vocab import KIND_UNIT, AlarmLevel, RuleKind, SensorKind, SensorStatus
+from resilience.monitoring.rules.logic import (
+    SENSOR_FIELDS, CachedRule, Memory, SensorInfo, _chunks, _info, _Outcome, breaches,
+    rate_change, rate_exceeded, threshold_step,
+)
+from resilience.monitoring.rules.messages import RuleMessages
+from resilience.monitoring.rules.params import (
+    COMBINATION, PARAM_KEYS, RATE, STALE, THRESHOLD, combined_ids, validate_params,
+)
+from resilience.monitoring.vocab import SensorStatus
 
-THRESHOLD, RATE, STALE, COMBINATION = (RuleKind.THRESHOLD.value, RuleKind.RATE.value,
-                                       RuleKind.STALE.value, RuleKind.COMBINATION.value)
 OPEN = Alarm.Status.OPEN
-MAX_SECONDS = 86_400          # longest rate window or for_seconds: bounds what memory keeps
 DEFAULT_STALE_INTERVALS = 3   # for the status of a sensor no stale rule watches
-CHUNK = 1000                  # ids per IN (…) list
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("resilience.monitoring.rules")  # its name before the split
 _ALARM_TABLE = Alarm._meta.db_table
 OPEN_IDS_SQL = {
     "postgresql": f"SELECT id FROM {_ALARM_TABLE} WHERE status = 'open' AND sensor_id = ANY(%s)",
@@ -81,300 +45,12 @@ OPEN_IDS_SQL = {
               f"AND sensor_id IN (SELECT value FROM json_each(%s))",
 }
 
-PARAM_KEYS = {THRESHOLD: {"op", "value", "clear", "for_seconds"}, RATE: {"delta", "seconds"},
-              STALE: {"intervals"}, COMBINATION: {"all", "any"}}
-
-
-# --- parameters ---------------------------------------------------------------------------------
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def validate_params(kind, params) -> None:
-    """Raise ``ValidationError({"params": [reasons]})`` if ``params`` do not suit rule ``kind``."""
-    if kind not in PARAM_KEYS:
-        raise ValidationError({"params": [_("Unknown rule type: %(kind)s.") % {"kind": kind}]})
-    if not isinstance(params, dict):
-        raise ValidationError({"params": [_("Parameters must be a JSON object.")]})
-    reasons = []
-    unknown = sorted(set(params) - PARAM_KEYS[kind])
-    if unknown:
-        reasons.append(_("Unexpected parameters for this rule type: %(keys)s.")
-                       % {"keys": ", ".join(map(str, unknown))})
-    reasons += {THRESHOLD: _threshold_reasons, RATE: _rate_reasons, STALE: _stale_reasons,
-                COMBINATION: _combination_reasons}[kind](params)
-    if reasons:
-        raise ValidationError({"params": reasons})
-
-
-def _threshold_reasons(p: dict) -> list[str]:
-    reasons = []
-    if p.get("op") not in ("above", "below"):
-        reasons.append(_('"op" must be "above" or "below".'))
-    if not _number(p.get("value")):
-        reasons.append(_('"value" must be a number: the limit that raises the alarm.'))
-    if not _number(p.get("clear")):
-        reasons.append(_('"clear" must be a number: the value past which the alarm clears.'))
-    if not reasons:
-        if p["op"] == "above" and not p["clear"] < p["value"]:
-            reasons.append(_('For "above", "clear" must be lower than "value", so that a noisy '
-                             'value near the limit does not raise and clear the alarm again and '
-                             'again.'))
-        if p["op"] == "below" and not p["clear"] > p["value"]:
-            reasons.append(_('For "below", "clear" must be higher than "value", so that a noisy '
-                             'value near the limit does not raise and clear the alarm again and '
-                             'again.'))
-    if "for_seconds" in p and not (_number(p["for_seconds"]) and 0 <= p["for_seconds"] <= MAX_SECONDS):
-        reasons.append(_('"for_seconds" must be a number of seconds from 0 to %(max)s.')
-                       % {"max": MAX_SECONDS})
-    return reasons
-
-
-def _rate_reasons(p: dict) -> list[str]:
-    reasons = []
-    if not _number(p.get("delta")) or p["delta"] == 0:
-        reasons.append(_('"delta" must be a number other than 0: positive for a rise, negative '
-                         'for a fall.'))
-    if not (_number(p.get("seconds")) and 0 < p["seconds"] <= MAX_SECONDS):
-        reasons.append(_('"seconds" must be a number of seconds above 0 and at most %(max)s.')
-                       % {"max": MAX_SECONDS})
-    return reasons
-
-
-def _stale_reasons(p: dict) -> list[str]:
-    if not (_number(p.get("intervals")) and 1 <= p["intervals"] <= 1000):
-        return [_('"intervals" must be a number from 1 to 1000: how many expected reporting '
-                  'intervals may pass without a reading.')]
-    return []
-
-
-def _combination_reasons(p: dict) -> list[str]:
-    keys = [k for k in ("all", "any") if k in p]
-    if len(keys) != 1:
-        return [_('Give either "all" or "any": a list of rule ids.')]
-    ids = p[keys[0]]
-    if (not isinstance(ids, list) or len(ids) < 2 or len(set(map(repr, ids))) != len(ids)
-            or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)):
-        return [_('"%(key)s" must list at least two different rule ids.') % {"key": keys[0]}]
-    return []
-
-
-def combined_ids(params: Mapping) -> list[int]:
-    """The rule ids a combination names."""
-    return list(params.get("all") or params.get("any") or [])
-
-
-def validate_combination(rule: Rule) -> None:
-    """The rules a combination names exist, are no combinations and are the community's own or
-    the platform's."""
-    ids = combined_ids(rule.params)
-    found = {r.pk: r for r in Rule.objects.filter(pk__in=ids)}
-    foreign = [i for i in ids if i not in found
-               or found[i].community_id not in (None, rule.community_id)]
-    reasons = []
-    if foreign:
-        reasons.append(_("Not a rule of this community nor a platform rule: %(ids)s.")
-                       % {"ids": ", ".join(map(str, foreign))})
-    if rule.pk is not None and rule.pk in ids:
-        reasons.append(_("A combination cannot name itself."))
-    nested = [i for i in ids if i in found and found[i].kind == COMBINATION and i != rule.pk]
-    if nested:
-        reasons.append(_("A combination cannot name another combination: %(ids)s.")
-                       % {"ids": ", ".join(map(str, nested))})
-    if reasons:
-        raise ValidationError({"params": reasons})
-
-
-# --- platform defaults --------------------------------------------------------------------------
-
-def default_rules() -> list[dict]:
-    """The platform rules every install starts with (created by migration
-    ``monitoring/0003_default_rules``, community empty). A combination names other defaults by
-    their ``key``; the migration turns keys into ids. Names are English (marked for translation)."""
-    def threshold(op, value, clear):
-        return {"op": op, "value": value, "clear": clear}
-
-    return [
-        {"key": "power_room_hot", "name": gettext_noop("Power room hot"),
-         "kind": THRESHOLD, "sensor_kind": SensorKind.TEMPERATURE, "facility_kind": "power_room",
-         "params": threshold("above", 45, 40), "level": AlarmLevel.III},
-        {"key": "power_room_overheating", "name": gettext_noop("Power room overheating"),
-         "kind": THRESHOLD, "sensor_kind": SensorKind.TEMPERATURE, "facility_kind": "power_room",
-         "params": threshold("above", 60, 55), "level": AlarmLevel.II},
-        {"key": "smoke", "name": gettext_noop("Smoke detected"),
-         "kind": THRESHOLD, "sensor_kind": SensorKind.SMOKE, "facility_kind": "",
-         "params": threshold("above", 10, 5), "level": AlarmLevel.I},
-        {"key": "garage_water", "name": gettext_noop("Water in the underground garage"),
-         "kind": THRESHOLD, "sensor_kind": SensorKind.WATER_LEVEL,
-         "facility_kind": "underground_garage", "params": threshold("above", 10, 5),
-         "level": AlarmLevel.III},
-        {"key": "garage_flooding", "name": gettext_noop("Underground garage flooding"),
-         "kind": THRESHOLD, "sensor_kind": SensorKind.WATER_LEVEL,
-         "facility_kind": "underground_garage", "params": threshold("above", 30, 20),
-         "level": AlarmLevel.II},
-        {"key": "gas_leak", "name": gettext_noop("Combustible gas leak"),
-         "kind": THRESHOLD, "sensor_kind": SensorKind.GAS, "facility_kind": "",
-         "params": threshold("above", 10, 5), "level": AlarmLevel.II},
-        {"key": "gas_danger", "name": gettext_noop("Combustible gas near the explosive limit"),
-         "kind": THRESHOLD, "sensor_kind": SensorKind.GAS, "facility_kind": "",
-         "params": threshold("above", 25, 20), "level": AlarmLevel.I},
-        {"key": "ebike_overload", "name": gettext_noop("E-bike charging overload"),
-         "kind": THRESHOLD, "sensor_kind": SensorKind.CURRENT, "facility_kind": "ebike_charging",
-         "params": threshold("above", 16, 14), "level": AlarmLevel.III},
-        {"key": "temperature_rising", "name": gettext_noop("Temperature rising fast"),
-         "kind": RATE, "sensor_kind": SensorKind.TEMPERATURE, "facility_kind": "",
-         "params": {"delta": 10, "seconds": 300}, "level": AlarmLevel.II},
-        {"key": "sensor_silent", "name": gettext_noop("Sensor silent"),
-         "kind": STALE, "sensor_kind": "", "facility_kind": "",
-         "params": {"intervals": 3}, "level": AlarmLevel.IV},
-        {"key": "smoke_and_heat", "name": gettext_noop("Smoke with rising temperature"),
-         "kind": COMBINATION, "sensor_kind": SensorKind.SMOKE, "facility_kind": "",
-         "params": {"all": ["smoke", "temperature_rising"]}, "level": AlarmLevel.I},
-    ]
-
-
-# --- the state machines (pure) ------------------------------------------------------------------
-
-def breaches(params: Mapping, value: float) -> bool:
-    """The reading is beyond the threshold's ``value``."""
-    return value > params["value"] if params["op"] == "above" else value < params["value"]
-
-
-def clears(params: Mapping, value: float) -> bool:
-    """The reading is past the threshold's ``clear`` value, back on the safe side."""
-    return value < params["clear"] if params["op"] == "above" else value > params["clear"]
-
-
-def threshold_step(params: Mapping, is_open: bool, pending: datetime | None, t: datetime,
-                   value: float) -> tuple[str, datetime | None]:
-    """One reading through the hysteresis state machine.
-
-    Returns ``(event, pending)``: event "raise", "clear", "hold" (open and stays open) or ""
-    (closed and stays closed); ``pending`` is when the current breach began, while it has not
-    yet lasted ``for_seconds``.
-    """
-    if is_open:
-        return ("clear" if clears(params, value) else "hold"), None
-    if not breaches(params, value):
-        return "", None
-    pending = pending or t
-    if (t - pending).total_seconds() >= params.get("for_seconds", 0):
-        return "raise", None
-    return "", pending
-
-
-def rate_change(params: Mapping, window: Sequence[tuple[datetime, float]], t: datetime,
-                value: float) -> float | None:
-    """How far ``value`` at ``t`` is from the readings of the last ``seconds`` (a sorted list of
-    (time, value)): above the lowest for a rise rule, below the highest for a fall rule."""
-    lo = bisect.bisect_left(window, (t - timedelta(seconds=params["seconds"]),))
-    hi = bisect.bisect_left(window, (t,), lo)
-    if lo >= hi:
-        return None
-    values = [v for _t, v in window[lo:hi]]
-    return value - (min(values) if params["delta"] > 0 else max(values))
-
-
-def rate_exceeded(params: Mapping, change: float | None) -> bool:
-    if change is None:
-        return False
-    return change >= params["delta"] if params["delta"] > 0 else change <= params["delta"]
-
-
-# --- what the engine keeps in memory ------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class CachedRule:
-    id: int
-    name: str
-    community_id: int | None
-    sensor_id: int | None
-    sensor_kind: str
-    facility_kind: str
-    kind: str
-    params: dict
-    level: int
-
-
-@dataclass(frozen=True, slots=True)
-class SensorInfo:
-    id: int
-    code: str
-    name: str
-    community_id: int
-    kind: str
-    interval_seconds: int
-    facility_id: int | None
-    facility_kind: str
-    facility_name: str
-    building_id: int | None
-    building_name: str
-    active: bool
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.code})"
-
-    @property
-    def unit(self) -> str:
-        return KIND_UNIT.get(self.kind, ("", None, None))[0]
-
-    @property
-    def group(self) -> tuple[str, int]:
-        """Sensors with the same group key are examined together by combination rules."""
-        if self.facility_id:
-            return ("facility", self.facility_id)
-        if self.building_id:
-            return ("building", self.building_id)
-        return ("sensor", self.id)
-
-    @property
-    def place(self) -> str:
-        return self.facility_name or self.building_name or self.label
-
-
-SENSOR_FIELDS = ("pk", "code", "name", "community_id", "kind", "interval_seconds", "facility_id",
-                 "facility__kind", "facility__name", "building_id", "building__name", "active")
-
-
-def _info(row) -> SensorInfo:
-    (pk, code, name, community_id, kind, interval, facility_id, facility_kind, facility_name,
-     building_id, building_name, active) = row
-    return SensorInfo(pk, code, name, community_id, kind, max(int(interval or 1), 1), facility_id,
-                      facility_kind or "", facility_name or "", building_id, building_name or "",
-                      active)
-
-
-@dataclass(slots=True)
-class Memory:
-    """A sensor's recent readings (sorted) and the start of each threshold's pending breach."""
-
-    latest: datetime | None = None
-    window: list = field(default_factory=list)
-    pending: dict = field(default_factory=dict)
-
-
-@dataclass
-class _Outcome:
-    changed: list = field(default_factory=list)   # alarms raised, escalated or cleared
-    touched: dict = field(default_factory=dict)   # pk → open alarm whose value/last seen moved
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
-
-
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
 
 _rules_version = 0                   # bumped when a rule is saved or deleted in this process
 _engines: weakref.WeakSet = weakref.WeakSet()
 
 
-class RuleEngine:
+class RuleEngine(RuleMessages):
     """Readings in, alarms out. One per process (``engine``); thread-safe (one call at a time)."""
 
     REFRESH_SECONDS = 5.0
@@ -756,79 +432,6 @@ class RuleEngine:
                     else:
                         queryset = queryset.filter(Q(last_time__isnull=True) | Q(last_time__lte=cutoff))
                     queryset.update(status=status)
-
-    # -- messages --
-
-    @staticmethod
-    def _threshold_message(info: SensorInfo, rule: CachedRule, value: float) -> str:
-        p = rule.params
-        words = {"sensor": info.label, "value": _fmt(value), "unit": info.unit,
-                 "limit": _fmt(p["value"]), "seconds": _fmt(p.get("for_seconds", 0))}
-        if p.get("for_seconds"):
-            template = (_("%(sensor)s: %(value)s %(unit)s, above %(limit)s %(unit)s for %(seconds)s s")
-                        if p["op"] == "above" else
-                        _("%(sensor)s: %(value)s %(unit)s, below %(limit)s %(unit)s for %(seconds)s s"))
-        else:
-            template = (_("%(sensor)s: %(value)s %(unit)s, above %(limit)s %(unit)s")
-                        if p["op"] == "above" else
-                        _("%(sensor)s: %(value)s %(unit)s, below %(limit)s %(unit)s"))
-        return template % words
-
-    @staticmethod
-    def _rate_message(info: SensorInfo, rule: CachedRule, change: float, value: float) -> str:
-        words = {"sensor": info.label, "change": _fmt(abs(change)), "unit": info.unit,
-                 "seconds": _fmt(rule.params["seconds"]), "value": _fmt(value)}
-        if rule.params["delta"] > 0:
-            return _("%(sensor)s: rose %(change)s %(unit)s within %(seconds)s s, "
-                     "to %(value)s %(unit)s") % words
-        return _("%(sensor)s: fell %(change)s %(unit)s within %(seconds)s s, "
-                 "to %(value)s %(unit)s") % words
-
-    @staticmethod
-    def _stale_message(info: SensorInfo, silent: float, never: bool) -> str:
-        words = {"sensor": info.label, "minutes": _fmt(round(silent / 60, 1)),
-                 "interval": info.interval_seconds}
-        if never:
-            return _("%(sensor)s: no reading since it was added %(minutes)s min ago "
-                     "(expected every %(interval)s s)") % words
-        return _("%(sensor)s: no reading for %(minutes)s min (expected every %(interval)s s)") % words
-
-    def _combination_message(self, info: SensorInfo, rule: CachedRule) -> str:
-        names = [_(self._rules[i].name) if i in self._rules else f"#{i}"
-                 for i in combined_ids(rule.params)]
-        words = {"rule": _(rule.name), "place": info.place, "rules": "; ".join(names)}
-        if "all" in rule.params:
-            return _("%(rule)s at %(place)s: all of %(rules)s") % words
-        return _("%(rule)s at %(place)s: one of %(rules)s") % words
-
-
-engine = RuleEngine()
-
-
-def evaluate(readings_by_sensor: Mapping[int, Sequence[tuple[datetime, float]]],
-             now: datetime | None = None) -> list[Alarm]:
-    """Run the rules over newly stored readings; return the alarms raised, escalated or cleared.
-
-    ``readings_by_sensor`` maps a sensor id to its new readings ``(time, value)`` (aware
-    datetimes; any order; only readings just stored — a resend must not come back here).
-    ``now`` dates combination alarms (default: the current time). Call it inside the
-    transaction that stored the readings: alarm rows are written in it and the signals
-    ``alarm_raised``/``alarm_cleared`` go out after it commits. If that transaction rolls back,
-    call again with the same readings: the outcome is the same.
-
-    Cost: the rules and sensors come from memory; the database is read once per batch (the open
-    alarms of the batch's sensors) and written once per batch to refresh open alarms, plus a
-    statement or two for each alarm raised or cleared and a read of recent readings for a sensor
-    whose memory has a gap.
-    """
-    return engine.evaluate(readings_by_sensor, now)
-
-
-def check_stale(now: datetime | None = None) -> list[Alarm]:
-    """Mark silent sensors stale or offline (and those heard again online), open stale alarms,
-    clear stale alarms no longer true and alarms of rules switched off; return the alarms
-    raised or cleared. Run it every half a minute or so (``resilience manage check_sensors``)."""
-    return engine.check_stale(now)
 
 
 @receiver([post_save, post_delete], sender=Rule, dispatch_uid="monitoring_rules_changed")
