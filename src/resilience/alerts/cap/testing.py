@@ -8,14 +8,28 @@ import contextlib
 import datetime as dt
 import http.server
 import itertools
+import os
 import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 
-# Reference data (never needed at run time): <repo>/../shared/data/cap
-SHARED_CAP = Path(__file__).resolve().parents[4] / ".." / "shared" / "data" / "cap"
+
+
+def _shared_data() -> Path:
+    """Reference data (never needed at run time): $RESILIENCE_SHARED_DATA, else the first
+    ``shared/data`` beside the repository or one of its parents (normally <repo>/../shared/data)."""
+    if os.environ.get("RESILIENCE_SHARED_DATA"):
+        return Path(os.environ["RESILIENCE_SHARED_DATA"])
+    repo = Path(__file__).resolve().parents[4]
+    for folder in repo.parents:
+        if (folder / "shared" / "data").is_dir():
+            return folder / "shared" / "data"
+    return repo.parent / "shared" / "data"
+
+
+SHARED_CAP = _shared_data() / "cap"
 SHARED_XSD = SHARED_CAP / "CAP-v1.2.xsd"
 EXAMPLES = SHARED_CAP / "examples"
 
