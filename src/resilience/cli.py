@@ -109,7 +109,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 DEMO_BROKER = ("127.0.0.1", 1883)
 DEMO_SENSOR_SECONDS = 5.0  # each demo sensor reads every 5 s, so the dashboard moves
-STALE_CHECK_SECONDS = 10.0
 
 
 class _Background:
@@ -149,29 +148,10 @@ def _broker_reachable(host: str, port: int) -> bool:
         return False
 
 
-def _check_stale_every(seconds: float, stop) -> None:
-    """Run ``rules.check_stale`` every ``seconds`` until ``stop`` is set."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from resilience.monitoring import rules
-
-    check = getattr(rules, "check_stale", None)
-    try:
-        while check is not None and not stop.wait(seconds):
-            try:
-                check(timezone.now())
-            except Exception as exc:  # a failed check is retried at the next tick
-                print(f"Stale check failed: {exc}", file=sys.stderr, flush=True)
-                connection.close()
-    finally:
-        connection.close()
-
-
 def _start_monitoring() -> _Background:
     """Simulate the demo sensors and ingest their readings in this process, so the dashboard is
     alive at once: over the local MQTT broker into the ingester when one answers at 127.0.0.1:1883,
-    else straight into the ingestion pipeline; plus the stale-sensor check every 10 s."""
+    else straight into the ingestion pipeline; plus the background worker (stale sensors every 30 s, alert expiry, hazard escalation)."""
     import hashlib
     from types import SimpleNamespace
 
@@ -198,18 +178,16 @@ def _start_monitoring() -> _Background:
     else:
         path = f"straight into the database (no MQTT broker at {DEMO_BROKER[0]}:{DEMO_BROKER[1]})"
     background.start("simulator", lambda: run_simulator(sim, stop=background.event))
-    background.start("stale-check",
-                     lambda: _check_stale_every(STALE_CHECK_SECONDS, background.event))
-    # The worker, as `resilience worker` would run it: alert expiry, hazard escalation, …
+    # The worker, as `resilience worker` runs it: stale sensors, alert expiry, hazard escalation.
     from resilience.core.worker import Worker, load_handlers
 
     load_handlers()
     worker = Worker("demo", out=open(os.devnull, "w"))
     background.start("worker", worker.run)
     background.stoppers.append(worker.stop)
-    print(f"Monitoring: simulated sensors read every {sim.interval:g} s, {path}; "
-          f"stale sensors checked every {STALE_CHECK_SECONDS:g} s; the background worker runs "
-          f"in this process.", flush=True)
+    print(f"Monitoring: simulated sensors read every {sim.interval:g} s, {path}; the background "
+          f"worker (stale sensors, alert expiry, hazard escalation) runs in this process.",
+          flush=True)
     return background
 
 

@@ -43,3 +43,12 @@ class ScopedModel(ChangeLoggedModel):
 
     class Meta:
         abstract = True
+
+    def foreign_community_errors(self, *names: str) -> dict:
+        """``{field: reason}`` for each named reference that lies in another community."""
+        errors = {}
+        for name in names:
+            related = getattr(self, name) if getattr(self, f"{name}_id") else None
+            if related is not None and self.community_id and related.community_id != self.community_id:
+                errors[name] = _("It belongs to another community.")
+        return errors

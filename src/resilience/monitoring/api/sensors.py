@@ -5,15 +5,13 @@ from __future__ import annotations
 from django.db.models import Min
 from django.urls import NoReverseMatch
 from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.api.geojson import GeoJSONMixin
 from resilience.core.geo import point
 from resilience.monitoring import filtersets
 from resilience.monitoring.models import Alarm, Sensor
 from resilience.monitoring.vocab import LEVEL_COLOUR
-from resilience.risks.api.sources import GeoJSONRenderer
 
 LEVEL_HEX = {1: "#d1242f", 2: "#f0883e", 3: "#e3b341", 4: "#0969da"}  # I red … IV blue
 STATUS_HEX = {"online": "#1a7f37", "stale": "#9a6700", "offline": "#8c959f", "fault": "#8250df"}
@@ -78,30 +76,21 @@ def feature_collection(queryset) -> dict:
             "features": [sensor_feature(s, levels.get(s.pk)) for s in sensors]}
 
 
-class SensorViewSet(ScopedViewSet):
+class SensorViewSet(GeoJSONMixin, ScopedViewSet):
     """Sensors in the user's scope, with their latest reading; ``?format=geojson`` for the map."""
 
     model = Sensor
     serializer_class = SensorSerializer
     filterset_class = filtersets.SensorFilterSet
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
 
     def optimise(self, queryset):
         return queryset.select_related("community").defer("community__geometry")
 
-    def _geojson(self) -> bool:
-        return getattr(self.request.accepted_renderer, "format", None) == "geojson"
+    def geojson_collection(self, queryset) -> dict:
+        return feature_collection(queryset)
 
-    def list(self, request, *args, **kwargs):
-        if self._geojson():
-            return Response(feature_collection(self.filter_queryset(self.get_queryset())))
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        if self._geojson():
-            sensor = self.get_object()
-            return Response(sensor_feature(sensor, open_alarm_levels([sensor.pk]).get(sensor.pk)))
-        return super().retrieve(request, *args, **kwargs)
+    def geojson_feature(self, obj) -> dict:
+        return sensor_feature(obj, open_alarm_levels([obj.pk]).get(obj.pk))
 
 
 def register(router) -> None:

@@ -64,11 +64,7 @@ class Sensor(ScopedModel):
         return KIND_UNIT.get(self.kind, ("", None, None))[0]
 
     def clean(self):
-        errors = {}
-        for name in ("grid", "building", "facility", "risk", "owner"):
-            related = getattr(self, name) if getattr(self, f"{name}_id") else None
-            if related is not None and self.community_id and related.community_id != self.community_id:
-                errors[name] = _("It belongs to another community.")
+        errors = self.foreign_community_errors("grid", "building", "facility", "risk", "owner")
         if self.battery is not None and self.battery > 100:
             errors["battery"] = _("Battery is a percentage (0–100).")
         if errors:

@@ -12,11 +12,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.api.geojson import GeoJSONMixin
 from resilience.core.geo import centroid, point
 from resilience.core.scope import can
 from resilience.risks import filtersets
@@ -26,13 +26,6 @@ from resilience.risks.services import assess
 from resilience.risks.vocab import GRADE_COLOUR, GRADE_HEX, Method
 
 PLACE_FIELDS = ("building", "facility", "grid")
-
-
-class GeoJSONRenderer(JSONRenderer):
-    """``?format=geojson``: the view hands over a Feature or FeatureCollection."""
-
-    media_type = "application/geo+json"
-    format = "geojson"
 
 
 def _graded_or_400(method, inputs) -> None:
@@ -194,29 +187,21 @@ def feature_collection(queryset) -> dict:
 
 # --- views ----------------------------------------------------------------------------------
 
-class RiskSourceViewSet(ScopedViewSet):
+class RiskSourceViewSet(GeoJSONMixin, ScopedViewSet):
     """Risk sources in the user's scope; ``?format=geojson`` gives the four-colour map layer."""
 
     model = RiskSource
     serializer_class = RiskSourceSerializer
     filterset_class = filtersets.RiskSourceFilterSet
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
 
     def scope_action(self) -> str:
         return "change" if self.action == "assess" else super().scope_action()
 
-    def _geojson(self) -> bool:
-        return getattr(self.request.accepted_renderer, "format", None) == "geojson"
+    def geojson_collection(self, queryset) -> dict:
+        return feature_collection(queryset)
 
-    def list(self, request, *args, **kwargs):
-        if self._geojson():
-            return Response(feature_collection(self.filter_queryset(self.get_queryset())))
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        if self._geojson():
-            return Response(risk_feature(self.get_object()))
-        return super().retrieve(request, *args, **kwargs)
+    def geojson_feature(self, obj) -> dict:
+        return risk_feature(obj)
 
     @extend_schema(request=AssessSerializer, responses={201: RiskAssessmentSerializer},
                    summary="Re-assess a risk source (kept in its history)")

@@ -85,11 +85,7 @@ class Hazard(ScopedModel):
         return self.status != HazardStatus.VERIFIED
 
     def clean(self):
-        errors = {}
-        for name in ("grid", "building", "facility", "risk", "responsible"):
-            related = getattr(self, name) if getattr(self, f"{name}_id") else None
-            if related is not None and self.community_id and related.community_id != self.community_id:
-                errors[name] = _("It belongs to another community.")
+        errors = self.foreign_community_errors("grid", "building", "facility", "risk", "responsible")
         if errors:
             raise ValidationError(errors)
 

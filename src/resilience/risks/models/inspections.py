@@ -117,11 +117,7 @@ class InspectionPlan(ScopedModel):
         return self.facility or self.building or self.risk or self.grid or self.community
 
     def clean(self):
-        errors = {}
-        for name in ("facility", "building", "risk", "grid", "organisation"):
-            related = getattr(self, name) if getattr(self, f"{name}_id") else None
-            if related is not None and self.community_id and related.community_id != self.community_id:
-                errors[name] = _("It belongs to another community.")
+        errors = self.foreign_community_errors("facility", "building", "risk", "grid", "organisation")
         if not (self.facility_id or self.building_id or self.risk_id or self.grid_id):
             errors["facility"] = _("Say what to inspect: a facility, building, risk source or grid.")
         if errors:

@@ -70,11 +70,7 @@ class RiskSource(ScopedModel):
         return GRADE_COLOUR.get(self.grade, "")
 
     def clean(self):
-        errors = {}
-        for name in ("grid", "building", "facility", "owner"):
-            related = getattr(self, name) if getattr(self, f"{name}_id") else None
-            if related is not None and self.community_id and related.community_id != self.community_id:
-                errors[name] = _("It belongs to another community.")
+        errors = self.foreign_community_errors("grid", "building", "facility", "owner")
         if errors:
             raise ValidationError(errors)
         place = self.building if self.building_id else self.facility if self.facility_id else None

@@ -1,5 +1,4 @@
 """Watch for silent sensors: status stale/offline and stale alarms (``rules.check_stale``)."""
-import datetime as dt
 import signal
 import threading
 
@@ -8,6 +7,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from resilience.core.actor import acting_as
+from resilience.core.management.options import parse_now
 from resilience.monitoring.rules import check_stale
 
 
@@ -24,16 +24,9 @@ class Command(BaseCommand):
     def handle(self, *args, loop=None, now=None, **options):
         if loop is not None and loop <= 0:
             raise CommandError("--loop: give a number of seconds above 0.")
-        when = None
-        if now:
-            if loop:
-                raise CommandError("--now and --loop do not go together.")
-            try:
-                when = dt.datetime.fromisoformat(now)
-            except ValueError:
-                raise CommandError(f"--now: not an ISO 8601 time: {now!r}")
-            if timezone.is_naive(when):
-                when = timezone.make_aware(when)
+        if now and loop:
+            raise CommandError("--now and --loop do not go together.")
+        when = parse_now(now)
         if not loop:
             self._check(when)
             return

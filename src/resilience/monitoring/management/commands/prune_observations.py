@@ -1,11 +1,10 @@
 """Down-sample (or delete) old sensor readings: ``monitoring.retention``."""
-import datetime as dt
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from tqdm import tqdm
 
+from resilience.core.management.options import parse_now
 from resilience.monitoring.models import Sensor
 from resilience.monitoring.retention import AGGREGATES, KEEP, prune_observations
 
@@ -28,13 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="Count the days back from this time (ISO 8601).")
 
     def handle(self, *args, older_than, keep, value, batch_hours, now=None, **options):
-        if now:
-            try:
-                now = dt.datetime.fromisoformat(now)
-            except ValueError:
-                raise CommandError(f"--now: not an ISO 8601 time: {now!r}")
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
+        now = parse_now(now)
         if older_than < 0:
             raise CommandError("--older-than: give a number of days, 0 or more.")
         if batch_hours < 1:

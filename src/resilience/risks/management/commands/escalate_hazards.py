@@ -1,9 +1,8 @@
 """Escalate overdue hazards one level up (community → street office → district); run it daily."""
-import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
+from resilience.core.management.options import parse_now
 from resilience.risks.hazards import ESCALATION_INTERVAL, escalate_overdue, escalation_label
 
 
@@ -16,14 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="Act as if it were this time (ISO 8601), for a re-run.")
 
     def handle(self, *args, now=None, **options):
-        when = None
-        if now:
-            try:
-                when = dt.datetime.fromisoformat(now)
-            except ValueError:
-                raise CommandError(f"--now: not an ISO 8601 time: {now!r}")
-            if timezone.is_naive(when):
-                when = timezone.make_aware(when)
+        when = parse_now(now)
         escalated = escalate_overdue(when)
         for hazard in escalated:
             self.stdout.write(
