@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "resilience.risks",
     "resilience.monitoring",
     "resilience.alerts",
+    "resilience.response",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,22 @@ RESILIENCE_TILE_ATTRIBUTION = config.env(
 # Personal data (PIPL): Fernet keys for encryption at rest, newest first; a separate key for the
 # keyed look-up hash so that rotating encryption keys never changes hashes.
 RESILIENCE_FIELD_KEYS, RESILIENCE_HASH_KEY = config.field_keys(DATA_DIR)
+
+# Early-warning channels (docs/alerts.md). A channel without its settings is off.
+RESILIENCE_PUBLIC_URL = config.env("RESILIENCE_PUBLIC_URL", "http://127.0.0.1:8000")
+RESILIENCE_ALERT_CHANNELS = config.csv("RESILIENCE_ALERT_CHANNELS",
+                                       "inapp,email,sms,wecom,dingtalk,feishu,webhook")
+RESILIENCE_SMS_URL = config.env("RESILIENCE_SMS_URL", "")  # the gateway's send endpoint
+RESILIENCE_SMS_KEY = config.env("RESILIENCE_SMS_KEY", "")
+RESILIENCE_SMS_SENDER = config.env("RESILIENCE_SMS_SENDER", "")
+EMAIL_HOST = config.env("RESILIENCE_SMTP_HOST", "")  # empty: e-mail off
+EMAIL_PORT = int(config.env("RESILIENCE_SMTP_PORT", "25") or 25)
+EMAIL_HOST_USER = config.env("RESILIENCE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = config.env("RESILIENCE_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = config.flag("RESILIENCE_SMTP_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = config.env("RESILIENCE_SMTP_FROM", "warnings@resilience.local")
+WORKER_MODULES = ["resilience.alerts.jobs"]
 
 LOGGING = {
     "version": 1,

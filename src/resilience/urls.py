@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from resilience.alerts.views import ack as alert_ack
+
 from resilience.core import health
 
 urlpatterns = [
@@ -16,6 +18,8 @@ urlpatterns = [
     path("risks/", include("resilience.risks.urls")),
     path("monitoring/", include("resilience.monitoring.urls")),
     path("alerts/", include("resilience.alerts.urls")),
+    path("response/", include("resilience.response.urls")),
     path("cap/", include("resilience.alerts.cap.urls")),
+    path("a/<str:token>", alert_ack.link, name="ack"),  # short: it goes into SMS messages
     path("", include("resilience.core.urls")),
 ]

@@ -127,6 +127,9 @@ def _issue_locked(alert: Alert, user, now, note: str = "") -> None:
         else:
             _event(original, user, "superseded", _("Updated by %(identifier)s.")
                    % {"identifier": alert.identifier})
+    from resilience.alerts.delivery import queue_fan_out
+
+    queue_fan_out(alert)  # in this transaction: no issue without its deliveries, and vice versa
     issued = alert
     transaction.on_commit(lambda: alert_issued.send_robust(sender=Alert, alert=issued))
 

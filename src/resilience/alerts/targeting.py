@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext as _
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -63,6 +63,8 @@ class Recipient:
     building_id: int | None = None
     grid_id: int | None = None
     helps: int | None = None  # resident id
+    has_phone: bool = False  # a phone number is on record (SMS possible); never decrypted here
+    language: str = "zh-hans"
 
     @property
     def key(self) -> tuple:
@@ -191,8 +193,10 @@ def _residents_and_helpers(alert, buildings: dict[int, int], vulnerable_only: bo
     tokens = _token_priority()
     qs = (Resident.objects.filter(household__building_id__in=list(buildings))
           .only("pk", "name", "user_id", "tag_index", "household_id", "community_id",
-                "emergency_contact_name")
-          .annotate(area_building_id=F("household__building_id")))
+                "emergency_contact_name", "phone_hash", "language")
+          .annotate(area_building_id=F("household__building_id"),
+                    contact_phone_set=ExpressionWrapper(~Q(emergency_contact_phone=""),
+                                                        output_field=BooleanField())))
     if vulnerable_only:
         qs = qs.exclude(tag_index="")
     found, vulnerable = [], []
@@ -202,39 +206,43 @@ def _residents_and_helpers(alert, buildings: dict[int, int], vulnerable_only: bo
         found.append(Recipient("resident", _("resident in the area") if priority == OTHER_PRIORITY
                                else _("vulnerable resident in the area"), priority,
                                resident=resident, user_id=resident.user_id, name=resident.name,
-                               building_id=building_id, grid_id=buildings[building_id]))
+                               building_id=building_id, grid_id=buildings[building_id],
+                               has_phone=bool(resident.phone_hash), language=resident.language))
         if priority != OTHER_PRIORITY:
             vulnerable.append((resident, building_id, priority))
     if not vulnerable:
         return found
     grid_ids = {buildings[b] for _r, b, _p in vulnerable}
     workers: dict[int, list] = {}
-    for user_id, grid_id, username in Membership.objects.filter(
+    for user_id, grid_id, username, language in Membership.objects.filter(
             role=Role.GRID_WORKER, grid_id__in=grid_ids).values_list(
-            "user_id", "grid_id", "user__username"):
-        workers.setdefault(grid_id, []).append((user_id, username))
+            "user_id", "grid_id", "user__username", "user__language"):
+        workers.setdefault(grid_id, []).append((user_id, username, language))
     volunteers: dict[int, list] = {}
-    for pk, user_id, name, building_id in Volunteer.objects.filter(
+    for pk, user_id, name, building_id, phone_hash in Volunteer.objects.filter(
             community_id=alert.community_id, active=True,
             home_building_id__in={b for _r, b, _p in vulnerable}).values_list(
-            "pk", "user_id", "name", "home_building_id"):
-        volunteers.setdefault(building_id, []).append((pk, user_id, name))
+            "pk", "user_id", "name", "home_building_id", "phone_hash"):
+        volunteers.setdefault(building_id, []).append((pk, user_id, name, bool(phone_hash)))
     for resident, building_id, priority in vulnerable:
         grid_id = buildings[building_id]
         helped = {"name": resident.name}
-        for user_id, username in workers.get(grid_id, ()):
+        for user_id, username, language in workers.get(grid_id, ()):
             found.append(Recipient("grid_worker", _("grid worker of %(name)s") % helped, priority,
                                    user_id=user_id, name=username, building_id=building_id,
-                                   grid_id=grid_id, helps=resident.pk))
-        for pk, user_id, name in volunteers.get(building_id, ()):
+                                   grid_id=grid_id, helps=resident.pk, language=language))
+        for pk, user_id, name, has_phone in volunteers.get(building_id, ()):
             found.append(Recipient("volunteer", _("volunteer living near %(name)s") % helped,
                                    priority, user_id=user_id, volunteer_id=pk, name=name,
-                                   building_id=building_id, grid_id=grid_id, helps=resident.pk))
+                                   building_id=building_id, grid_id=grid_id, helps=resident.pk,
+                                   has_phone=has_phone))
         if resident.emergency_contact_name:
             found.append(Recipient("emergency_contact", _("emergency contact of %(name)s") % helped,
                                    priority, resident=resident,
                                    name=resident.emergency_contact_name,
-                                   building_id=building_id, grid_id=grid_id, helps=resident.pk))
+                                   building_id=building_id, grid_id=grid_id, helps=resident.pk,
+                                   has_phone=resident.contact_phone_set,
+                                   language=resident.language))
     return found
 
 
@@ -242,11 +250,12 @@ def _staff(alert, grids: set[int]) -> list[Recipient]:
     rows = Membership.objects.filter(
         Q(role=Role.STAFF, community_id=alert.community_id)
         | Q(role=Role.GRID_WORKER, grid_id__in=grids)).values_list(
-        "user_id", "role", "grid_id", "user__username")
+        "user_id", "role", "grid_id", "user__username", "user__language")
     return [Recipient("staff" if role == Role.STAFF else "grid_worker",
                       _("community staff") if role == Role.STAFF else _("grid worker of the area"),
-                      STAFF_PRIORITY, user_id=user_id, name=username, grid_id=grid_id)
-            for user_id, role, grid_id, username in rows]
+                      STAFF_PRIORITY, user_id=user_id, name=username, grid_id=grid_id,
+                      language=language)
+            for user_id, role, grid_id, username, language in rows]
 
 
 def summary(found: list[Recipient]) -> dict:

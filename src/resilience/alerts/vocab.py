@@ -83,3 +83,45 @@ class Certainty(models.TextChoices):
     POSSIBLE = "Possible", _("possible")
     UNLIKELY = "Unlikely", _("unlikely")
     UNKNOWN = "Unknown", _("unknown")
+
+
+class RecipientKind(models.TextChoices):
+    """Why a person (or group) is on an alert's list."""
+
+    RESIDENT = "resident", _("resident")
+    GRID_WORKER = "grid_worker", _("grid worker")
+    VOLUNTEER = "volunteer", _("volunteer")
+    EMERGENCY_CONTACT = "emergency_contact", _("emergency contact")
+    STAFF = "staff", _("staff")
+    GROUP = "group", _("group chat or system")
+
+
+class ChannelName(models.TextChoices):
+    """The ways a message leaves the platform; each has its folder in ``alerts/channels``."""
+
+    INAPP = "inapp", _("in the app")
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("SMS")
+    WECOM = "wecom", _("WeCom robot")
+    DINGTALK = "dingtalk", _("DingTalk robot")
+    FEISHU = "feishu", _("Feishu robot")
+    WEBHOOK = "webhook", _("signed webhook")
+
+
+GROUP_CHANNELS = (ChannelName.WECOM, ChannelName.DINGTALK, ChannelName.FEISHU, ChannelName.WEBHOOK)
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class AckMethod(models.TextChoices):
+    """How an acknowledgement came: from the person (link, app) or marked by staff."""
+
+    LINK = "link", _("link in the message")
+    APP = "app", _("button in the app")
+    CALL = "call", _("phone call by staff")
+    VISIT = "visit", _("door knock by staff")

@@ -1,3 +1,4 @@
 from resilience.alerts.models.alerts import Alert, AlertEvent
+from resilience.alerts.models.deliveries import AlertRecipient, Delivery, Endpoint
 
-__all__ = ["Alert", "AlertEvent"]
+__all__ = ["Alert", "AlertEvent", "AlertRecipient", "Delivery", "Endpoint"]

@@ -52,6 +52,8 @@ class Resident(ScopedModel):
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     vulnerability = EncryptedTextField(_("vulnerability"))  # JSON list of Vulnerability values
     tag_index = models.CharField(max_length=400, blank=True, editable=False)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                default="zh-hans", help_text=_("The language of messages to them."))
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=60, blank=True)
     emergency_contact_phone = EncryptedTextField(_("emergency contact phone"))
     notes = models.TextField(_("notes"), blank=True)

@@ -1,0 +1,5 @@
+"""Group endpoint pages (placeholder, replaced by the endpoint work)."""
+
+
+def urls() -> list:
+    return []

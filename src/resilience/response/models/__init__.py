@@ -1,0 +1,3 @@
+from resilience.response.models.tasks import Task
+
+__all__ = ["Task"]
