@@ -32,7 +32,7 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-@every(30, "alerts.resume_sending")
+@every(delivery.RESUME_SECONDS, "alerts.resume_sending")
 def resume_sending(now: dt.datetime) -> None:
     """Channels with due deliveries and no task (a lost one, an expired lease) get one."""
     delivery.resume_sending(now)

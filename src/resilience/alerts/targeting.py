@@ -200,11 +200,12 @@ def _residents_and_helpers(alert, buildings: dict[int, int], vulnerable_only: bo
     if vulnerable_only:
         qs = qs.exclude(tag_index="")
     found, vulnerable = [], []
+    plain, fragile = _("resident in the area"), _("vulnerable resident in the area")
     for resident in qs.iterator(chunk_size=2000):
         building_id = resident.area_building_id
         priority = priority_of(resident.tag_index, tokens)
-        found.append(Recipient("resident", _("resident in the area") if priority == OTHER_PRIORITY
-                               else _("vulnerable resident in the area"), priority,
+        found.append(Recipient("resident", plain if priority == OTHER_PRIORITY else fragile,
+                               priority,
                                resident=resident, user_id=resident.user_id, name=resident.name,
                                building_id=building_id, grid_id=buildings[building_id],
                                has_phone=bool(resident.phone_hash), language=resident.language))

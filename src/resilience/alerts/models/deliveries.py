@@ -59,6 +59,9 @@ class AlertRecipient(ScopedModel):
     grid = models.ForeignKey("places.Grid", verbose_name=_("grid"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="+")
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    # The channels chosen at fan-out ("|inapp|sms|"): deliveries are inserted from this column
+    # with one INSERT … SELECT per channel.
+    channels = models.CharField(_("channels"), max_length=80, blank=True)
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
     reached_at = models.DateTimeField(_("reached"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
