@@ -96,7 +96,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Data directory: {settings.DATA_DIR}")
     print(f"Open http://{args.host}:{args.port}/  and sign in as  admin", end="")
     print(f" / {password}" if password else " (password unchanged since the first run)")
+    settings.RESILIENCE_PUBLIC_URL = f"http://{args.host}:{args.port}"  # links in messages
+    gateway = _start_fake_gateway()
     monitoring = _start_monitoring()
+    if gateway is not None:
+        monitoring.stoppers.append(gateway.stop)
     print("Press Ctrl-C to stop.", flush=True)
     try:
         _serve(args.host, args.port)
@@ -134,6 +138,29 @@ class _Background:
             stop()
         for thread in self.threads:
             thread.join(timeout)
+
+
+def _start_fake_gateway():
+    """The demo's SMS gateway: a local fake that keeps what it is sent (shown at its own page),
+    unless the operator configured a real one (RESILIENCE_SMS_URL)."""
+    from django.conf import settings
+
+    if settings.RESILIENCE_SMS_URL:
+        print(f"SMS: through the gateway at {settings.RESILIENCE_SMS_URL}", flush=True)
+        return None
+    from resilience.alerts import channels
+    from resilience.alerts.fakegateway import FakeGateway
+
+    port = int(os.environ.get("RESILIENCE_DEMO_GATEWAY_PORT") or 8025)
+    try:
+        gateway = FakeGateway("127.0.0.1", port).start()
+    except OSError:  # the port is taken (a second demo): any free port
+        gateway = FakeGateway("127.0.0.1", 0).start()
+    settings.RESILIENCE_SMS_URL = f"{gateway.url}/sms"
+    channels.reset()
+    print(f"SMS: a fake gateway at {gateway.url}/ keeps the messages residents would get "
+          "(open it to see them and their acknowledgement links).", flush=True)
+    return gateway
 
 
 def _broker_reachable(host: str, port: int) -> bool:
@@ -182,11 +209,12 @@ def _start_monitoring() -> _Background:
     from resilience.core.worker import Worker, load_handlers
 
     load_handlers()
-    worker = Worker("demo", out=open(os.devnull, "w"))
+    # Four at a time: each alert channel sends as its own task, so a slow one holds up no other.
+    worker = Worker("demo", concurrency=4, out=open(os.devnull, "w"))
     background.start("worker", worker.run)
     background.stoppers.append(worker.stop)
     print(f"Monitoring: simulated sensors read every {sim.interval:g} s, {path}; the background "
-          f"worker (stale sensors, alert expiry, hazard escalation) runs in this process.",
+          f"worker (stale sensors, alert deliveries and expiry, hazard escalation) runs in this process.",
           flush=True)
     return background
 
@@ -383,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("bench", cmd_bench, "Run a benchmark and print its table (results also as JSON "
             "under benchmarks/results/).")
-    p.add_argument("name", choices=["ingest"], help="which benchmark")
+    p.add_argument("name", choices=["ingest", "alerts"], help="which benchmark")
     p.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     p.add_argument("--output", default=None, help="JSON results file")
     p.add_argument("--databases", default="postgresql,sqlite",

@@ -9,4 +9,8 @@ def run_benchmark(args) -> int:
         from resilience.bench.ingest import run
 
         return run(args)
+    if args.name == "alerts":
+        from resilience.bench.alerts import run
+
+        return run(args)
     raise SystemExit(f"unknown benchmark {args.name!r}")
