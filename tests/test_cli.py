@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -59,6 +60,10 @@ def test_demo_serves_a_populated_community_and_stops_on_sigterm(tmp_path):
         [sys.executable, "-m", "resilience.cli", "demo", "--port", str(port),
          "--data-dir", str(tmp_path / "var")],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Read the output as it comes: a full pipe would block the demo's next print.
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, process)
@@ -78,10 +83,13 @@ def test_demo_serves_a_populated_community_and_stops_on_sigterm(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            output, _ = process.communicate(timeout=20)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-            raise AssertionError("resilience demo did not stop within 20 s of SIGTERM")
+            raise AssertionError("resilience demo did not stop within 20 s of SIGTERM:\n"
+                                 + "".join(lines)[-3000:])
+        reader.join(5)
+    output = "".join(lines)
     assert process.returncode == 0, output
     assert "admin" in output and "demo-password-123" in output
     assert (tmp_path / "var" / "resilience.sqlite3").exists()

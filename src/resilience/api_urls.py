@@ -11,6 +11,8 @@ from resilience.alerts import api as alerts_api
 from resilience.monitoring import api as monitoring_api
 from resilience.risks import api as risks_api
 from resilience.risks.api import sources as risk_sources
+from resilience.response import api as response_api
+from resilience.shelters import api as shelters_api
 
 router = DefaultRouter()
 router.register("regions", places_api.RegionViewSet, basename="region")
@@ -27,6 +29,8 @@ router.register("memberships", people_api.MembershipViewSet, basename="membershi
 risks_api.register(router)
 monitoring_api.register(router)
 alerts_api.register(router)
+response_api.register(router)
+shelters_api.register(router)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

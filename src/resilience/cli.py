@@ -209,8 +209,9 @@ def _start_monitoring() -> _Background:
     from resilience.core.worker import Worker, load_handlers
 
     load_handlers()
-    # Four at a time: each alert channel sends as its own task, so a slow one holds up no other.
-    worker = Worker("demo", concurrency=4, out=open(os.devnull, "w"))
+    # Six at a time: each alert channel sends as its own task(s) (SMS three at once), so a slow
+    # channel holds up no other and the in-app message still shows within seconds.
+    worker = Worker("demo", concurrency=6, out=open(os.devnull, "w"))
     background.start("worker", worker.run)
     background.stoppers.append(worker.stop)
     print(f"Monitoring: simulated sensors read every {sim.interval:g} s, {path}; the background "
@@ -411,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("bench", cmd_bench, "Run a benchmark and print its table (results also as JSON "
             "under benchmarks/results/).")
-    p.add_argument("name", choices=["ingest", "alerts"], help="which benchmark")
+    p.add_argument("name", choices=["ingest", "alerts", "response"], help="which benchmark")
     p.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     p.add_argument("--output", default=None, help="JSON results file")
     p.add_argument("--databases", default="postgresql,sqlite",

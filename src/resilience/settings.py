@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "resilience.monitoring",
     "resilience.alerts",
     "resilience.response",
+    "resilience.shelters",
 ]
 
 MIDDLEWARE = [
@@ -156,7 +157,9 @@ EMAIL_HOST_PASSWORD = config.env("RESILIENCE_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = config.flag("RESILIENCE_SMTP_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = config.env("RESILIENCE_SMTP_FROM", "warnings@resilience.local")
-WORKER_MODULES = ["resilience.alerts.jobs"]
+# A delivery claimed by a worker that died is sent again (same idempotency key) after this.
+RESILIENCE_DELIVERY_LEASE_SECONDS = int(config.env("RESILIENCE_DELIVERY_LEASE_SECONDS", "120"))
+WORKER_MODULES = ["resilience.alerts.jobs", "resilience.response.jobs"]
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("monitoring/", include("resilience.monitoring.urls")),
     path("alerts/", include("resilience.alerts.urls")),
     path("response/", include("resilience.response.urls")),
+    path("shelters/", include("resilience.shelters.urls")),
     path("cap/", include("resilience.alerts.cap.urls")),
     path("a/<str:token>", alert_ack.link, name="ack"),  # short: it goes into SMS messages
     path("", include("resilience.core.urls")),

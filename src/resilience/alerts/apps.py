@@ -14,3 +14,5 @@ class AlertsConfig(AppConfig):
 
         alarm_raised.connect(on_alarm_raised, dispatch_uid="alerts.on_alarm_raised")
         register(_("Early warning"), _("Alerts"), "alerts:alert_list", "alerts.Alert")
+        register(_("Early warning"), _("My alerts"), "alerts:inbox")
+        register(_("Early warning"), _("Group endpoints"), "alerts:endpoint_list", "alerts.Endpoint")

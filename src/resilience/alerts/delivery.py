@@ -128,7 +128,8 @@ def fan_out(alert: Alert, now: dt.datetime | None = None) -> int:
         used = {name for row in rows for name in row[-1].strip("|").split("|") if name}
         for name in sorted(used):
             queued += _insert_deliveries(alert, name, now)
-            outbox.enqueue(SEND, {"channel": name}, key=f"send:{name}:alert:{alert.pk}")
+            for k in range(channels.get(name).parallel):
+                outbox.enqueue(SEND, {"channel": name}, key=f"send:{name}:alert:{alert.pk}:{k}")
     return queued
 
 
@@ -264,41 +265,58 @@ def send_due(channel_name: str, worker: str = "worker", budget: float = BATCH_SE
         batch = claim(channel_name, worker, channel.batch, clock())
         if not batch:
             break
-        if channel.instant:
-            _mark_sent_at_once(batch, worker, clock())
-            counts["sent"] += len(batch)
-            continue
-        failures_in_a_row = 0
-        for i, d in enumerate(batch):
-            if failures_in_a_row >= TRIP_AFTER or time.monotonic() - started >= budget:
-                rest = batch[i:]
-                delay = outbox.backoff(max(d.attempts, 1)) if failures_in_a_row else 0
-                _give_back(rest, worker, delay, d.last_error if failures_in_a_row else "", clock())
-                counts["deferred"] += len(rest)
+        try:
+            if _send_batch(channel, channel_name, batch, worker, started, budget, clock, counts):
                 return counts
+        except BaseException:
+            # The database (or this worker) failed mid-batch: what is still ours goes back to
+            # the queue at once rather than waiting out its lease.
             try:
-                message = render(d.alert, d.recipient, channel_name)
-                ref = channel.send(d, message)
-            except channels.PermanentFailure as exc:
-                _mark_failed(d, str(exc) or type(exc).__name__, clock())
-                counts["failed"] += 1
-                failures_in_a_row = 0
-            except Exception as exc:  # noqa: BLE001 — any other failure may pass: retry
-                reason = f"{type(exc).__name__}: {exc}"
-                d.last_error = reason
-                failures_in_a_row += 1
-                if d.attempts >= channel.max_attempts:
-                    _mark_failed(d, _("gave up after %(n)d attempts: %(reason)s")
-                                 % {"n": d.attempts, "reason": reason}, clock())
-                    counts["failed"] += 1
-                else:
-                    _retry(d, reason, clock())
-                    counts["retried"] += 1
-            else:
-                _mark_sent([d], clock(), {d.pk: ref or ""})
-                counts["sent"] += 1
-                failures_in_a_row = 0
+                _give_back(batch, worker, 1.0, "", clock())
+            except Exception:  # noqa: BLE001 — the lease brings them back anyway
+                log.exception("could not give back %d claimed deliveries", len(batch))
+            raise
     return counts
+
+
+def _send_batch(channel, channel_name: str, batch: list[Delivery], worker: str, started: float,
+                budget: float, clock, counts: Counter) -> bool:
+    """Send one claimed batch; return True when the run should stop (time up, channel tripped)."""
+    if channel.instant:
+        _mark_sent_at_once(batch, worker, clock())
+        counts["sent"] += len(batch)
+        return False
+    failures_in_a_row = 0
+    for i, d in enumerate(batch):
+        if failures_in_a_row >= TRIP_AFTER or time.monotonic() - started >= budget:
+            rest = batch[i:]
+            delay = outbox.backoff(max(d.attempts, 1)) if failures_in_a_row else 0
+            _give_back(rest, worker, delay, d.last_error if failures_in_a_row else "", clock())
+            counts["deferred"] += len(rest)
+            return True
+        try:
+            message = render(d.alert, d.recipient, channel_name)
+            ref = channel.send(d, message)
+        except channels.PermanentFailure as exc:
+            _mark_failed(d, str(exc) or type(exc).__name__, clock())
+            counts["failed"] += 1
+            failures_in_a_row = 0
+        except Exception as exc:  # noqa: BLE001 — any other failure may pass: retry
+            reason = f"{type(exc).__name__}: {exc}"
+            d.last_error = reason
+            failures_in_a_row += 1
+            if d.attempts >= channel.max_attempts:
+                _mark_failed(d, _("gave up after %(n)d attempts: %(reason)s")
+                             % {"n": d.attempts, "reason": reason}, clock())
+                counts["failed"] += 1
+            else:
+                _retry(d, reason, clock())
+                counts["retried"] += 1
+        else:
+            _mark_sent([d], clock(), {d.pk: ref or ""})
+            counts["sent"] += 1
+            failures_in_a_row = 0
+    return False
 
 
 def schedule_next(channel_name: str, now: dt.datetime | None = None) -> None:

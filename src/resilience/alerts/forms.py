@@ -1,4 +1,5 @@
-"""Authoring an alert: content in Chinese and English, when it applies, where and to whom."""
+"""Authoring an alert: content in Chinese and English, when it applies, where and to whom; a
+group endpoint; staff marking a person reached; a person acknowledging."""
 from __future__ import annotations
 
 import django_filters
@@ -8,10 +9,10 @@ from django.utils.translation import pgettext_lazy
 
 from resilience.alerts.cap.read import parse_circle
 from resilience.alerts.cap.write import cap_sender
-from resilience.alerts.models import Alert, AlertEvent
+from resilience.alerts.models import Alert, AlertEvent, Endpoint
 from resilience.alerts.services import new_identifier
 from resilience.alerts.targeting import circle_shape
-from resilience.alerts.vocab import Level, MessageType, Source, State
+from resilience.alerts.vocab import AckMethod, Level, MessageType, Source, State
 from resilience.core.views.forms import ScopedModelForm
 from resilience.places.filtersets import SearchFilterSet
 
@@ -147,3 +148,69 @@ class UpdateForm(forms.Form):
 class CancelForm(forms.Form):
     note = forms.CharField(label=_("reason"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def mask_url(url: str) -> str:
+    """A robot's webhook URL carries its key (``?key=…``, ``/hook/<token>``): show the host and
+    the last four characters only, e.g. ``https://qyapi.weixin.qq.com/…x7Qa``."""
+    if not url:
+        return ""
+    scheme, _sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0].split("?", 1)[0]
+    tail = url[-4:] if len(url) - len(scheme) - len(host) > 12 else ""
+    return f"{scheme}://{host}/…{tail}"
+
+
+class EndpointForm(ScopedModelForm):
+    """A group robot or webhook. The URL and the secret are write-only: leaving them blank keeps
+    the saved ones; "remove the secret" clears it (for a robot without signing)."""
+
+    secret_fields = ("url", "secret")
+    clear_secret = forms.BooleanField(label=_("remove the signing secret"), required=False)
+
+    class Meta:
+        model = Endpoint
+        fields = ["community", "name", "channel", "url", "secret", "lowest_level", "language",
+                  "active"]
+        widgets = {
+            "url": forms.URLInput(attrs={"placeholder": "https://"}),
+            "secret": forms.PasswordInput(render_value=False),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        has_secret = bool(self.instance.pk and self.instance.secret)
+        if self.instance.pk:
+            self.fields["url"].required = False
+            self.fields["url"].help_text = _("Now %(masked)s. Leave blank to keep it.") % {
+                "masked": mask_url(self.instance.url)}
+        # Never hint at the secret itself, not even masked.
+        self.fields["secret"].help_text = (
+            _("A secret is set. Leave blank to keep it.") if has_secret
+            else self._meta.model._meta.get_field("secret").help_text)
+        if not has_secret:
+            del self.fields["clear_secret"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("clear_secret") and not (self.data.get("secret") or "").strip():
+            data["secret"] = ""
+        return data
+
+
+class MarkForm(forms.Form):
+    """Staff record that they reached a person themselves: by phone or at the door."""
+
+    method = forms.ChoiceField(label=_("how"), choices=[
+        (AckMethod.CALL, _("reached by phone call")), (AckMethod.VISIT, _("door knock"))],
+        widget=forms.RadioSelect)
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+    needs_help = forms.BooleanField(label=_("needs help"), required=False)
+
+
+class AckForm(forms.Form):
+    """A person says they have the warning (and maybe that they need help)."""
+
+    needs_help = forms.BooleanField(required=False)
+    note = forms.CharField(label=_("what do you need? (optional)"), max_length=300,
+                           required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -274,8 +274,6 @@ LIVE_STATES = (State.DRAFT, State.PENDING, State.ISSUED)
 def _alarm_texts(alarm, level: int) -> dict:
     from django.utils import translation
 
-    from resilience.alerts.vocab import Level
-
     sensor, rule = alarm.sensor, alarm.rule
     place = sensor.building or sensor.facility
     values = {"sensor": sensor.name, "place": str(place or alarm.community),
@@ -283,10 +281,9 @@ def _alarm_texts(alarm, level: int) -> dict:
     texts = {}
     for language, suffix in (("zh-hans", ""), ("en", "_en")):
         with translation.override(language):
-            values["level"] = str(Level(level).label)
             values["rule"] = _(rule.name)  # platform rules: English names marked for translation
-            texts["headline" + suffix] = (_("%(level)s warning: %(rule)s at %(place)s")
-                                          % values)[:200]
+            # No level in the text: staff may change the level, and every message shows it.
+            texts["headline" + suffix] = (_("%(rule)s at %(place)s") % values)[:200]
             texts["description" + suffix] = _("%(message)s (sensor %(sensor)s, rule %(rule)s)") % values
             texts["instruction" + suffix] = _("Keep away from the area and follow the "
                                               "instructions of the community staff.")

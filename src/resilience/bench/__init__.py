@@ -13,4 +13,8 @@ def run_benchmark(args) -> int:
         from resilience.bench.alerts import run
 
         return run(args)
+    if args.name == "response":
+        from resilience.bench.response import run
+
+        return run(args)
     raise SystemExit(f"unknown benchmark {args.name!r}")

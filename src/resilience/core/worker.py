@@ -18,7 +18,7 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
 from resilience.core import tasks as outbox
@@ -76,8 +76,16 @@ class Worker:
         try:
             while not self.stopping.is_set():
                 close_old_connections()
-                outbox.enqueue_periodic(timezone.now(), seen)
-                claimed = outbox.claim(self.id, self.concurrency - len(running))
+                try:
+                    outbox.enqueue_periodic(timezone.now(), seen)
+                    claimed = outbox.claim(self.id, self.concurrency - len(running))
+                except DatabaseError as exc:
+                    # The database restarting or busy: say so and try again, never die of it.
+                    print(f"worker {self.id}: database unavailable ({exc}); retrying",
+                          file=sys.stderr, flush=True)
+                    connections.close_all()
+                    self.stopping.wait(min(5.0, self.idle * 4))
+                    continue
                 if pool is None:
                     self._run_in_turn(claimed)
                 else:

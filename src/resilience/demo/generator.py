@@ -32,6 +32,8 @@ from resilience.demo.population import Population
 from resilience.demo.risks import generate_risks
 from resilience.demo.sensors import generate_sensors
 from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
+from resilience.response import demo as response_demo
+from resilience.shelters import demo as shelters_demo
 from resilience.people.vocab import OrganisationKind as OK
 from resilience.places.models import Building, Community, Facility, Grid, Region, Unit
 from resilience.places.vocab import RegionLevel
@@ -92,6 +94,8 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
                     f"resilience-demo-hazards:{seed}:{index}"), today))
                 _add(counts, generate_sensors(plan.community, random.Random(
                     f"resilience-demo-sensors:{seed}:{index}"), today))
+                _add(counts, {"emergency plans": len(response_demo.seed(plan.community, today)),
+                              "shelters": len(shelters_demo.seed(plan.community))})
     counts["change log entries"] = ChangeLogEntry.objects.count() - log_before
     return counts
 

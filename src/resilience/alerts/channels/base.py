@@ -46,6 +46,9 @@ class Channel:
     max_attempts: int = 8  # 2+4+…+256 s of back-off: about 8 minutes of trying
     batch: int = 100  # deliveries claimed at a time
     instant: bool = False  # no I/O: a claimed batch is marked sent in one statement
+    # Send tasks started per alert: senders of one channel share its queue (leased claims), so
+    # several wait on the network at once.
+    parallel: int = 1
     timeout: float = 5.0  # seconds for one request: a dead gateway must not hold the worker
 
     def enabled(self) -> bool:

@@ -65,7 +65,7 @@ class AlertRecipient(ScopedModel):
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
     reached_at = models.DateTimeField(_("reached"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
-    ack_method = models.CharField(_("acknowledged by"), max_length=10, choices=AckMethod.choices,
+    ack_method = models.CharField(_("how acknowledged"), max_length=10, choices=AckMethod.choices,
                                   blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked by"),
                                         null=True, blank=True, on_delete=models.SET_NULL,

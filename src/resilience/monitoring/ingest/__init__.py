@@ -17,6 +17,8 @@ This package holds it by subject: ``parsing`` (refusal reasons, parsing, ``Batch
 """
 from __future__ import annotations
 
+import contextlib
+
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,7 +83,10 @@ def _store_once(batch: Batch, checked: Checked) -> IngestResult:
     readings, refused = checked.readings, checked.refused
     result = IngestResult(duplicates=checked.duplicates)
     now = batch.now or timezone.now()
-    with transaction.atomic():
+    # The rule engine's lock before the database's: the staleness check takes them in that order
+    # too, so an ingester and a worker in one process (the demo) never wait on each other in a
+    # cycle (SQLite would break it only after its 20 s busy timeout, as "database is locked").
+    with engine_lock(), transaction.atomic():
         new_keys = insert_observations(readings) if readings else []
         result.stored = len(new_keys)
         result.duplicates += len(readings) - len(new_keys)
@@ -104,6 +109,15 @@ def _store_once(batch: Batch, checked: Checked) -> IngestResult:
             update_latest(by_sensor)
             result.alarms = len(evaluate_rules(by_sensor, now))
     return result
+
+
+def engine_lock():
+    """The rule engine's lock (re-entrant), or nothing when the rules are not installed."""
+    try:
+        from resilience.monitoring.rules import engine
+    except ImportError:  # pragma: no cover - the rules module is part of the app
+        return contextlib.nullcontext()
+    return engine._lock
 
 
 def ingest(raw, *, source: str, topic: str = "", now: datetime | None = None) -> IngestResult:

@@ -8,7 +8,9 @@ from django.utils.translation import pgettext_lazy
 
 from resilience.core.models import ScopedModel
 from resilience.core.roles import EDIT, SCOPE, SELF, Role, grant
-from resilience.response.vocab import OPEN_STATUSES, TaskSource, TaskStatus
+from resilience.response.vocab import (
+    OPEN_STATUSES, CommandRole, Phase, TaskSource, TaskStatus,
+)
 
 
 class Task(ScopedModel):
@@ -49,6 +51,14 @@ class Task(ScopedModel):
     accepted_at = models.DateTimeField(pgettext_lazy("time", "accepted"), null=True, blank=True)
     completed_at = models.DateTimeField(pgettext_lazy("time", "completed"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
+    incident = models.ForeignKey("response.Incident", verbose_name=_("incident"), null=True,
+                                 blank=True, on_delete=models.CASCADE, related_name="tasks")
+    plan_task = models.ForeignKey("response.PlanTask", verbose_name=_("plan task"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=CommandRole.choices, blank=True)
+    phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_at = models.DateTimeField(pgettext_lazy("time", "escalated"), null=True, blank=True)
 
     scope_paths = {"community": "community", "grid": "grid", "user": "assignee"}
     access = {
@@ -79,6 +89,35 @@ class Task(ScopedModel):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        errors = self.foreign_community_errors("alert", "resident", "grid", "building")
+        errors = self.foreign_community_errors("alert", "resident", "grid", "building", "incident")
+        if self.assignee_id and self.community_id and "assignee" not in errors:
+            from resilience.response.services.common import works_in
+
+            if not works_in(self.assignee, self.community_id):
+                errors["assignee"] = _("This person does not work in the task's community.")
         if errors:
             raise ValidationError(errors)
+
+
+class TaskEvent(models.Model):
+    """One step in a task's life (the notes log): who moved it, from what to what, with a note
+    and perhaps a photo."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE,
+                             related_name="events")
+    time = models.DateTimeField(_("time"), auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True,
+                             blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    photo = models.FileField(_("photo"), upload_to="tasks/%Y/%m/", blank=True)
+
+    class Meta:
+        ordering = ["time", "id"]
+        verbose_name = _("task event")
+        verbose_name_plural = _("task events")
+
+    def __str__(self) -> str:
+        return f"{self.task} · {self.action}"

@@ -51,6 +51,7 @@ def _failure(exc: smtplib.SMTPException) -> Exception:
 class Email(Channel):
     name = "email"
     batch = 20
+    parallel = 2
     timeout = 10.0
 
     def __init__(self) -> None:

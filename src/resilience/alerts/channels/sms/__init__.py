@@ -42,6 +42,7 @@ def phone_of(recipient) -> str:
 class Sms(Channel):
     name = "sms"
     batch = 50
+    parallel = 3
 
     def enabled(self) -> bool:
         return bool(setting("RESILIENCE_SMS_URL"))

@@ -68,6 +68,7 @@ def alert_payload(alert) -> dict:
 class Webhook(Channel):
     name = "webhook"
     batch = 20
+    parallel = 2
 
     def send(self, delivery, message: Message) -> str:
         endpoint = delivery.recipient.endpoint

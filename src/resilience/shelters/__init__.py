@@ -1,0 +1,1 @@
+"""Shelters (check-in, live occupancy) and evacuation planning over the community's walking graph."""
