@@ -126,3 +126,13 @@ class ScopedModelForm(forms.ModelForm):
         except ValidationError as exc:
             self._update_errors(exc)
 
+
+
+def add_errors(form, exc) -> None:
+    """A service's ValidationError on the form: on the field it names, or on the whole form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None,
+                           [e for error in errors for e in error.messages])
+    else:
+        form.add_error(None, exc.messages)

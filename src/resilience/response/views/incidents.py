@@ -20,7 +20,8 @@ from resilience.response.filtersets import IncidentFilterSet
 from resilience.response.models import Incident
 from resilience.response.services import incidents as svc
 from resilience.response.services import rollcall as roll
-from resilience.response.views.common import add_errors, error_text
+from resilience.core.views.forms import add_errors
+from resilience.response.views.common import error_text
 from resilience.response.vocab import OPEN_STATUSES, IncidentStatus
 
 

@@ -21,7 +21,8 @@ from resilience.response import forms
 from resilience.response.filtersets import PlanFilterSet
 from resilience.response.models import Plan
 from resilience.response.services import plans as svc
-from resilience.response.views.common import add_errors, error_text
+from resilience.core.views.forms import add_errors
+from resilience.response.views.common import error_text
 from resilience.response.vocab import Phase, ResourceKind
 
 

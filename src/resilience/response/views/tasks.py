@@ -18,7 +18,8 @@ from resilience.response.filtersets import TaskFilterSet
 from resilience.response.forms import NoteForm, TaskForm
 from resilience.response.models import Task
 from resilience.response.services import tasks as flow
-from resilience.response.views.common import error_text, safe_next, serve
+from resilience.core.views.files import serve_file
+from resilience.response.views.common import error_text, safe_next
 from resilience.response.vocab import OPEN_STATUSES
 
 STEP_LABELS = {flow.ACCEPT: _l("Accept"), flow.PROGRESS: _l("In progress"),
@@ -111,4 +112,4 @@ def task_step(request, pk: int, step: str):
 @login_required
 def event_photo(request, pk: int, event: int):
     task = get_object_or_404(Task.objects.visible_to(request.user, "view"), pk=pk)
-    return serve(get_object_or_404(task.events, pk=event).photo)
+    return serve_file(get_object_or_404(task.events, pk=event).photo)

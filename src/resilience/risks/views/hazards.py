@@ -24,7 +24,7 @@ from resilience.risks import forms
 from resilience.risks import hazards as loop
 from resilience.risks.filtersets_inspections import HazardFilterSet
 from resilience.risks.models import Hazard, HazardEvent
-from resilience.risks.views.sources import add_errors
+from resilience.core.views.forms import add_errors
 from resilience.risks.vocab import HazardStatus
 
 A = HazardEvent.Action

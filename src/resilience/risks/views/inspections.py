@@ -25,7 +25,7 @@ from resilience.risks.filtersets_inspections import (
 )
 from resilience.risks.inspections import complete_inspection, due_plans, start_inspection
 from resilience.risks.models import ChecklistTemplate, Hazard, Inspection, InspectionPlan
-from resilience.risks.views.sources import add_errors
+from resilience.core.views.forms import add_errors
 from resilience.risks.vocab import Answer
 
 OVERDUE = _l("overdue")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from resilience.core.scope import can, can_any
+from resilience.core.views.forms import add_errors
 from resilience.core.views.generic import ObjectEditView, ObjectViews, OutOfScope
 from resilience.core.views.tables import Column
 from resilience.risks import forms
@@ -26,16 +27,6 @@ from resilience.risks.services import assess
 from resilience.risks.views.grades import grade_badge, grade_info, inputs_text
 
 GRADE_COLUMN = Column("grade", _l("grade"), value=lambda r: grade_badge(r.grade), order="score")
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: on the field it names, or on the whole form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None,
-                           [e for error in errors for e in error.messages])
-    else:
-        form.add_error(None, exc.messages)
 
 
 class RiskSourceViews(ObjectViews):
