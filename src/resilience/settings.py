@@ -159,6 +159,8 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = config.env("RESILIENCE_SMTP_FROM", "warnings@resilience.local")
 # A delivery claimed by a worker that died is sent again (same idempotency key) after this.
 RESILIENCE_DELIVERY_LEASE_SECONDS = int(config.env("RESILIENCE_DELIVERY_LEASE_SECONDS", "120"))
+# Floor area one sheltered person needs (GB 21734 asks at least 1.5 m²): shelters' capacity by area.
+SHELTER_M2_PER_PERSON = float(config.env("RESILIENCE_SHELTER_M2_PER_PERSON", "2") or 2)
 WORKER_MODULES = ["resilience.alerts.jobs", "resilience.response.jobs"]
 
 LOGGING = {
