@@ -144,6 +144,10 @@ RESILIENCE_TILE_ATTRIBUTION = config.env(
 RESILIENCE_FIELD_KEYS, RESILIENCE_HASH_KEY = config.field_keys(DATA_DIR)
 
 # Early-warning channels (docs/alerts.md). A channel without its settings is off.
+# Upstream CAP 1.2 feeds (Atom/RSS of CAP links, or single CAP URLs) the worker polls and relays.
+RESILIENCE_CAP_FEEDS = config.csv("RESILIENCE_CAP_FEEDS", "")
+RESILIENCE_CAP_POLL_SECONDS = int(config.env("RESILIENCE_CAP_POLL_SECONDS", "300") or 300)
+RESILIENCE_CAP_AUTO_ISSUE = config.flag("RESILIENCE_CAP_AUTO_ISSUE", False)
 RESILIENCE_PUBLIC_URL = config.env("RESILIENCE_PUBLIC_URL", "http://127.0.0.1:8000")
 RESILIENCE_ALERT_CHANNELS = config.csv("RESILIENCE_ALERT_CHANNELS",
                                        "inapp,email,sms,wecom,dingtalk,feishu,webhook")

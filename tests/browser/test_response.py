@@ -163,7 +163,7 @@ def test_flood_alert_to_incident_tasks_shelters_rollcall_report_and_review(
     assert set(routes) == {(world.building_a1.pk, shelters[0].pk),
                            (world.building_a2.pk, shelters[1].pk)}
     assert all(len(x["route"]) >= 2 and x["distance"] > 0 for x in routes.values())
-    assert "Everyone (5 people) has a place" in page.inner_text("p[role=status]")
+    assert "Everyone (5 people) has a place" in page.inner_text("p.panel[role=status]")
     row_a2 = page.locator(f"tr[data-building='{world.building_a2.pk}']")
     assert row_a2.get_attribute("data-shelter") == str(shelters[1].pk)
     assert row_a2.get_attribute("data-people") == "3"

@@ -277,3 +277,21 @@ def test_an_unreachable_or_failing_server_is_a_reason_not_a_crash():
 def test_reading_a_missing_file_is_a_reason(tmp_path):
     with pytest.raises(CapError, match="Cannot read"):
         read_source(str(tmp_path / "nope.cap"))
+
+
+def test_the_worker_polls_the_configured_feeds_and_relays_new_alerts(world, settings):
+    from resilience.alerts.jobs import poll_cap_feeds
+
+    now = dt.datetime(2030, 7, 1, tzinfo=dt.timezone.utc)
+
+    routes = {"/feed.atom": (atom_feed("/a/1.xml"), "application/atom+xml"),
+              "/a/1.xml": (cap_document(polygons=(OVER_A,)), "application/cap+xml")}
+    with loopback_server(routes) as server:
+        settings.RESILIENCE_CAP_FEEDS = [server.base + "/nothing-here", server.base + "/feed.atom"]
+        assert poll_cap_feeds(now) == 1  # the broken feed does not stop the good one
+        assert poll_cap_feeds(now) == 0  # relayed once
+        settings.RESILIENCE_CAP_FEEDS = [server.base + "/nothing-here"]
+        with pytest.raises(RuntimeError, match="every CAP feed failed"):
+            poll_cap_feeds(now)
+    relayed = Alert.objects.get(source="cap", community=world.community_a)
+    assert relayed.state == "draft"
