@@ -106,3 +106,54 @@ def test_a_worker_killed_mid_fan_out_leaves_every_message_sent_exactly_once(scra
     assert statuses(scratch) == {"sent": expected}  # none failed, none left queued or sending
     print(f"\n{expected} SMS: {at_kill} before the kill, the rest after; "
           f"{gateway.duplicates} re-sends refused by the gateway as duplicates")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_channel_that_times_out_never_holds_up_the_others(settings):
+    """The SMS gateway answers nothing in time (every request times out) while the worker runs:
+    the in-app messages of the same alert are all sent within seconds, and the SMS are queued
+    again for a later attempt — none lost, none failed early."""
+    from django.contrib.auth import get_user_model
+
+    from resilience.alerts import channels, delivery, services
+    from resilience.alerts.models import Delivery
+    from resilience.core.testing import build_world
+    from resilience.core.worker import Worker, load_handlers
+
+    world = build_world()
+    for name in ("resident_a1", "resident_a2"):
+        resident = getattr(world, name)
+        resident.user = get_user_model().objects.create_user(f"{name}-account")
+        resident.save()
+    with FakeGateway() as gateway:
+        gateway.delay = 3.0  # longer than the channel's timeout below
+        settings.RESILIENCE_SMS_URL = f"{gateway.url}/sms"
+        settings.RESILIENCE_ALERT_CHANNELS = ["inapp", "sms"]
+        channels.reset()
+        channels.get("sms").timeout = 0.5
+        alert = services.draft(world.staff_a, world.community_a, level=3, event_type="flood",
+                               headline="积水", description="地下车库积水")
+        services.submit(alert, world.staff_a)
+        load_handlers()
+        worker = Worker("timeouts", concurrency=4)
+        import threading
+
+        thread = threading.Thread(target=worker.run, daemon=True)
+        started = time.monotonic()
+        thread.start()
+        try:
+            inapp = Delivery.objects.filter(alert=alert, channel="inapp")
+            assert wait_for(lambda: inapp.exists() and not inapp.exclude(status="sent").exists(),
+                            10)
+            in_app_seconds = time.monotonic() - started
+            sms = Delivery.objects.filter(alert=alert, channel="sms")
+            assert wait_for(lambda: sms.filter(status="queued", attempts__gte=1).exists(), 10)
+        finally:
+            worker.stop()
+            thread.join(15)
+            channels.reset()
+    assert in_app_seconds < 5, in_app_seconds
+    assert not sms.filter(status="failed").exists()
+    assert "Timeout" in sms.exclude(last_error="").first().last_error or \
+        "timed out" in sms.exclude(last_error="").first().last_error.lower()
+    print(f"\nin-app sent {in_app_seconds:.1f} s after issue while every SMS timed out")
