@@ -25,7 +25,9 @@ from resilience.core.testing import PASSWORD, build_world, make_id_number
 from resilience.people.models import Household, Membership, Resident, Volunteer
 from resilience.places.models import Facility
 from resilience.response import demo
-from resilience.response.models import Incident, Plan, RollCall, SituationReport, Task
+from resilience.response.models import (
+    Incident, Plan, RollCall, RollCallEntry, SituationReport, Task,
+)
 from resilience.response.vocab import Scenario
 from resilience.shelters import graph
 from resilience.shelters.models import EvacuationPlan, Shelter, Stay
@@ -133,7 +135,8 @@ def test_flood_alert_to_incident_tasks_shelters_rollcall_report_and_review(
     assert {t.assignee for t in tasks} == {staff_a, grid_worker, volunteer_a}
     assert page.locator("#incident-tasks tbody tr").count() == 10
     pumps = next(t for t in tasks if t.title == "启动排水泵")  # "Start the pumps"
-    assert volunteer_a.username in page.inner_text(f"#incident-tasks tr:has(a[href='{pumps.get_absolute_url()}'])")
+    pumps_row = f"#incident-tasks tr:has(a[href='{pumps.get_absolute_url()}'])"
+    assert volunteer_a.username in page.inner_text(pumps_row)
     page.wait_for_selector("#timeline li[data-event=activated]")
     assert page.inner_text("#situation dd[data-n=open_tasks]") == "10"
     assert page.inner_text("#situation dd[data-n=affected]") == "5"
@@ -217,7 +220,7 @@ def test_flood_alert_to_incident_tasks_shelters_rollcall_report_and_review(
                 helper.fill(f"{card} input[name=note]", note)
             helper.click(f"{card} button[data-mark={status}]")
             helper.wait_for_selector(f"{card}.status-{status}")
-            entry = type(entries[name]).objects.get(pk=entries[name].pk)
+            entry = RollCallEntry.objects.get(pk=entries[name].pk)
             assert (entry.status, entry.note, entry.marked_by) == (
                 status, note, world.users[username])
         helper.screenshot(path=str(results_dir / f"response-rollcall-{username}-done-phone.png"),
@@ -265,7 +268,8 @@ def test_flood_alert_to_incident_tasks_shelters_rollcall_report_and_review(
                        "open_tasks": 10}
     assert report.created_by == staff_a and "Stretcher" in report.needs
     cells = page.locator(f"tr[data-report='{report.pk}'] td").all_inner_texts()
-    assert [c.strip() for c in cells[1:]] == ["5", "1", "1", "2", "1"]  # aff., inj., evac., shelt., help
+    # affected, injured, evacuated, sheltered, need help
+    assert [c.strip() for c in cells[1:]] == ["5", "1", "1", "2", "1"]
     for name, value in (("affected", "5"), ("evacuated", "1"), ("sheltered", "2"), ("safe", "1"),
                         ("needs_help", "1"), ("unreachable", "1"), ("injured", "1")):
         assert page.inner_text(f"#situation dd[data-n={name}]") == value, name
