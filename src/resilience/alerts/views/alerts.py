@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from resilience.alerts import services, targeting
+from resilience.alerts import presets, services, targeting
 from resilience.alerts.forms import AlertFilterSet, AlertForm, CancelForm, UpdateForm
 from resilience.alerts.models import Alert
 from resilience.alerts.vocab import APPROVAL_LEVELS, MessageType, State
@@ -95,6 +95,14 @@ class AlertViews(ObjectViews):
                               _("buildings") if label == "area buildings text" else label, cell)
                              for label, cell in group["rows"]]
         return groups
+
+    def get_form(self, request, instance, data=None):
+        """A new alert may start from a ready-made text: ``?template=<key>`` (``presets``)."""
+        form = super().get_form(request, instance, data)
+        preset = presets.get(request.GET.get("template", "")) if instance.pk is None else None
+        if preset is not None and data is None:
+            form.initial.update(preset.initial())
+        return form
 
     def get_object(self, request, pk: int, action: str = "view"):
         obj = super().get_object(request, pk, action)
