@@ -84,6 +84,12 @@ def can_any_add(user, community) -> bool:
                for m in memberships_of(user))
 
 
+class PlanCriteriaSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=ResponseLevel.choices)
+    criteria = serializers.CharField()
+    criteria_en = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class PlanRoleAssignSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=CommandRole.choices)
     user = serializers.IntegerField()
@@ -156,6 +162,16 @@ class PlanViewSet(ScopedViewSet):
         data.is_valid(raise_exception=True)
         plans.add_task(plan, request.user, **data.validated_data)
         return self._result(plan, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlanCriteriaSerializer, responses=PlanSerializer,
+                   summary="Set the activation criteria of one level of a draft plan")
+    @action(detail=True, methods=["post"], url_path="criteria")
+    def criteria(self, request, pk=None):
+        plan = self.get_object()
+        data = PlanCriteriaSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plans.set_criteria(plan, request.user, **data.validated_data)
+        return self._result(plan)
 
     @extend_schema(responses=PlanSerializer(many=True),
                    summary="Plans in force whose yearly review is overdue")

@@ -46,6 +46,15 @@ class PlanForm(ScopedModelForm):
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
 
 
+class CriteriaForm(forms.Form):
+    """The activation criteria of one response level of a draft plan."""
+
+    level = forms.TypedChoiceField(label=_("level"), coerce=int, choices=ResponseLevel.choices)
+    criteria = forms.CharField(label=_("activation criteria"), widget=forms.Textarea(attrs={"rows": 2}))
+    criteria_en = forms.CharField(label=_("activation criteria (English)"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class IncidentForm(ScopedModelForm):
     """Edit what staff know of an incident; steps (activate, close) have their own forms."""
 

@@ -15,7 +15,7 @@ from resilience.response.models import Plan, PlanLevel, PlanRole, PlanTask
 from resilience.response.models.plans import REVIEW_INTERVAL
 from resilience.response.scenarios import COMMON_TASKS, LEVEL_CRITERIA, TEMPLATES
 from resilience.response.services.common import acting
-from resilience.response.vocab import PlanStatus, Scenario
+from resilience.response.vocab import PlanStatus, ResponseLevel, Scenario
 
 
 def from_template(community, scenario: str, user=None, *, status: str = PlanStatus.DRAFT,
@@ -111,6 +111,20 @@ def add_task(plan: Plan, user, **fields) -> PlanTask:
     with acting(user), transaction.atomic():
         task.save()
     return task
+
+
+def set_criteria(plan: Plan, user, level: int, criteria: str, criteria_en: str = "") -> PlanLevel:
+    """Write when a draft plan is activated at ``level`` (tailoring a template's criteria)."""
+    _editable(plan, user)
+    if level not in ResponseLevel.values:
+        raise ValidationError({"level": _("Choose a response level from I to IV.")})
+    if not (criteria or "").strip():
+        raise ValidationError({"criteria": _("Say when the plan is activated at this level.")})
+    with acting(user), transaction.atomic():
+        row, _created = PlanLevel.objects.update_or_create(
+            plan=plan, level=level,
+            defaults={"criteria": criteria.strip(), "criteria_en": (criteria_en or "").strip()})
+    return row
 
 
 def remove_task(plan: Plan, user, task: PlanTask) -> None:

@@ -142,6 +142,19 @@ def test_a_task_is_added_to_a_draft_plan_and_refused_on_a_plan_in_force(world, p
     assert len(response.data["tasks"]) == len(draft["tasks"]) + 1
 
 
+def test_activation_criteria_are_set_on_a_draft_plan_with_a_clear_400_otherwise(world, plan):
+    api = client(world.staff_a)
+    body = {"level": 3, "criteria": "车库积水超过 20 厘米"}
+    response = api.post(f"/api/plans/{plan.pk}/criteria/", body, format="json")
+    assert response.status_code == 400 and "status" in response.data
+    draft = api.post(f"/api/plans/{plan.pk}/new-version/").data
+    response = api.post(f"/api/plans/{draft['id']}/criteria/", body, format="json")
+    assert response.status_code == 200
+    response = api.post(f"/api/plans/{draft['id']}/criteria/", {"level": 9, "criteria": "x"},
+                        format="json")
+    assert response.status_code == 400 and "level" in response.data
+
+
 def test_an_incident_cannot_move_community_or_take_another_communitys_grid(world, incident):
     api = client(world.admin)
     response = api.patch(f"/api/incidents/{incident.pk}/", {"community": world.community_b.pk},

@@ -185,6 +185,27 @@ def test_the_demo_seed_makes_every_plan_with_role_holders_once(world):
     assert demo.seed(world.community_a) == []  # again: nothing new
 
 
+def test_the_activation_criteria_are_tailored_on_a_draft_only(world, plan, client):
+    with pytest.raises(ValidationError) as exc:
+        plans.set_criteria(plan, world.staff_a, 3, "积水超过 20 厘米")
+    assert "status" in exc.value.message_dict  # a plan in force is changed by a new version
+    draft = plans.new_version(plan, world.staff_a)
+    plans.set_criteria(draft, world.staff_a, 3, "车库积水超过 20 厘米", "Garage water over 20 cm")
+    assert draft.levels.get(level=3).criteria == "车库积水超过 20 厘米"
+    with pytest.raises(ValidationError) as exc:
+        plans.set_criteria(draft, world.staff_a, 3, "  ")
+    assert "criteria" in exc.value.message_dict
+    with pytest.raises(PermissionDenied):
+        plans.set_criteria(draft, world.staff_b, 3, "x")
+    from resilience.core.testing import PASSWORD
+
+    client.login(username="staff_a", password=PASSWORD)
+    page = client.get(draft.get_absolute_url()).content.decode()
+    assert 'data-form="criteria"' in page
+    client.post(f"/response/plans/{draft.pk}/criteria/", {"level": 2, "criteria": "水位超过 40 厘米"})
+    assert draft.levels.get(level=2).criteria == "水位超过 40 厘米"
+
+
 def test_a_plan_is_tailored_as_a_draft_not_in_force(world, plan):
     with pytest.raises(ValidationError) as exc:
         plans.add_task(plan, world.staff_a, phase="response", level=4, role="medical",

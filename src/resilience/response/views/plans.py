@@ -58,6 +58,7 @@ class PlanViews(ObjectViews):
             path("plans/<int:pk>/print/", print_plan, name="plan_print"),
             path("plans/<int:pk>/role/", add_role, name="plan_role"),
             path("plans/<int:pk>/tasks/add/", add_task, name="plan_task_add"),
+            path("plans/<int:pk>/criteria/", set_criteria, name="plan_criteria"),
             path("plans/<int:pk>/tasks/<int:task>/delete/", remove_task, name="plan_task_delete"),
             path("plans/<int:pk>/<slug:step>/", plan_step, name="plan_step"),
         ]
@@ -71,6 +72,7 @@ class PlanViews(ObjectViews):
             context["role_form"] = forms.RoleForm(plan=obj, user=request.user)
             if obj.status == "draft":
                 context["task_form"] = forms.PlanTaskForm()
+                context["criteria_form"] = forms.CriteriaForm()
                 context["editable"] = True
         return context
 
@@ -186,6 +188,23 @@ def add_task(request, pk: int):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Task added."))
+    return redirect(plan.get_absolute_url())
+
+
+@login_required
+@require_POST
+def set_criteria(request, pk: int):
+    plan = _plan(request, pk)
+    form = forms.CriteriaForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(plan.get_absolute_url())
+    try:
+        svc.set_criteria(plan, request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Activation criteria saved."))
     return redirect(plan.get_absolute_url())
 
 
