@@ -13,6 +13,7 @@ from resilience.risks import api as risks_api
 from resilience.risks.api import sources as risk_sources
 from resilience.response import api as response_api
 from resilience.shelters import api as shelters_api
+from resilience.participation import api as participation_api
 
 router = DefaultRouter()
 router.register("regions", places_api.RegionViewSet, basename="region")
@@ -31,6 +32,7 @@ monitoring_api.register(router)
 alerts_api.register(router)
 response_api.register(router)
 shelters_api.register(router)
+participation_api.register(router)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

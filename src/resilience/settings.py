@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "resilience.alerts",
     "resilience.response",
     "resilience.shelters",
+    "resilience.participation",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +79,11 @@ WSGI_APPLICATION = "resilience.wsgi.application"
 DATABASES = {"default": config.database(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
+# Passwords first; residents may also sign in with phone number + SMS code (docs/phone-login.md).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "resilience.core.auth.PhoneCodeBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

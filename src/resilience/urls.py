@@ -20,6 +20,7 @@ urlpatterns = [
     path("alerts/", include("resilience.alerts.urls")),
     path("response/", include("resilience.response.urls")),
     path("shelters/", include("resilience.shelters.urls")),
+    path("participation/", include("resilience.participation.urls")),
     path("cap/", include("resilience.alerts.cap.urls")),
     path("a/<str:token>", alert_ack.link, name="ack"),  # short: it goes into SMS messages
     path("", include("resilience.core.urls")),

@@ -32,6 +32,7 @@ from resilience.demo.population import Population
 from resilience.demo.risks import generate_risks
 from resilience.demo.sensors import generate_sensors
 from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
+from resilience.participation import demo as participation_demo
 from resilience.response import demo as response_demo
 from resilience.shelters import demo as shelters_demo
 from resilience.people.vocab import OrganisationKind as OK
@@ -96,6 +97,7 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
                     f"resilience-demo-sensors:{seed}:{index}"), today))
                 _add(counts, {"emergency plans": len(response_demo.seed(plan.community, today)),
                               "shelters": len(shelters_demo.seed(plan.community))})
+                _add(counts, participation_demo.seed(plan.community))
     counts["change log entries"] = ChangeLogEntry.objects.count() - log_before
     return counts
 
