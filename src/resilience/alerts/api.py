@@ -24,7 +24,7 @@ from resilience.alerts.filtersets import (AlertRecipientFilterSet, DeliveryFilte
                                           EndpointFilterSet, status_of)
 from resilience.alerts.forms import mask_url
 from resilience.alerts.models import Alert, AlertEvent, AlertRecipient, Delivery, Endpoint
-from resilience.alerts.views.board import counts, ordered, recipients_of
+from resilience.alerts.views.board import recipients_of
 from resilience.alerts.vocab import AckMethod, State
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
 from resilience.core.scope import can
@@ -156,7 +156,7 @@ class AlertViewSet(ScopedViewSet):
     @action(detail=True, methods=["get"])
     def board(self, request, pk=None):
         alert = self.get_object()
-        return Response(counts(alert, recipients_of(alert, request.user)))
+        return Response(delivery.board(alert, recipients_of(alert, request.user)))
 
     @extend_schema(responses=dict, summary="Who the alert reaches: counts and the first 100")
     @action(detail=True, methods=["get"])
@@ -203,7 +203,7 @@ class AlertRecipientViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AlertRecipientFilterSet
 
     def get_queryset(self):
-        return ordered(AlertRecipient.objects.visible_to(self.request.user, "view"))
+        return delivery.ordered(AlertRecipient.objects.visible_to(self.request.user, "view"))
 
     @extend_schema(request=AcknowledgeSerializer, responses=AlertRecipientSerializer,
                    summary="Acknowledge: 'app' for one's own receipt; 'call' or 'visit' when "

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, F, Q, Value
+from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -451,26 +451,48 @@ def follow_up(now: dt.datetime | None = None) -> int:
     return created
 
 
-def board(alert: Alert) -> dict:
-    """Counts for the live board: totals, and per grid and building."""
-    rows = AlertRecipient.objects.filter(alert=alert).exclude(kind=RecipientKind.GROUP)
-    totals = rows.aggregate(
-        total=Count("pk"), reached=Count("pk", filter=Q(reached_at__isnull=False)),
-        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
-        vulnerable_total=Count("pk", filter=Q(vulnerable=True)),
-        vulnerable_acknowledged=Count("pk", filter=Q(vulnerable=True,
-                                                     acknowledged_at__isnull=False)),
-        needs_help=Count("pk", filter=Q(needs_help=True)))
+ACKNOWLEDGED = Q(acknowledged_at__isnull=False)
+REACHED = Q(reached_at__isnull=False)
+
+
+def _tallies() -> dict:
+    return {"total": Count("pk"), "reached": Count("pk", filter=REACHED),
+            "acknowledged": Count("pk", filter=ACKNOWLEDGED),
+            "vulnerable_total": Count("pk", filter=Q(vulnerable=True))}
+
+
+def board(alert: Alert, rows=None) -> dict:
+    """Counts for the live board: totals, delivery statuses (overall and per channel), and per
+    grid and building, vulnerable-unacknowledged first. ``rows`` restricts it to the recipients
+    a reader may see (all of the alert's by default)."""
+    rows = AlertRecipient.objects.filter(alert=alert) if rows is None else rows
+    people = rows.exclude(kind=RecipientKind.GROUP)
+    totals = people.aggregate(
+        **_tallies(), needs_help=Count("pk", filter=Q(needs_help=True)),
+        vulnerable_acknowledged=Count("pk", filter=Q(vulnerable=True) & ACKNOWLEDGED))
     totals["not_reached"] = totals["total"] - totals["reached"]
-    deliveries = dict(Delivery.objects.filter(alert=alert).values_list("status")
-                      .annotate(n=Count("pk")).values_list("status", "n"))
+    by_channel: dict[str, dict[str, int]] = {}
+    statuses: dict[str, int] = {}
+    for channel, status, n in (Delivery.objects.filter(alert=alert, recipient__in=rows.values("pk"))
+                               .values_list("channel", "status").annotate(n=Count("pk"))
+                               .order_by("channel", "status")):
+        by_channel.setdefault(channel, {})[status] = n
+        statuses[status] = statuses.get(status, 0) + n
+
     def grouped(field: str, label: str) -> list[dict]:
-        return list(rows.values(field, label).annotate(
-            total=Count("pk"), reached=Count("pk", filter=Q(reached_at__isnull=False)),
-            acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
-            vulnerable_total=Count("pk", filter=Q(vulnerable=True)),
+        return list(people.values(field, label).annotate(
+            **_tallies(),
             vulnerable_open=Count("pk", filter=Q(vulnerable=True, acknowledged_at__isnull=True)))
             .order_by("-vulnerable_open", label))
-    return {"totals": totals, "deliveries": deliveries,
+
+    return {"totals": totals, "deliveries": statuses, "channels": by_channel,
             "grids": grouped("grid_id", "grid__name"),
             "buildings": grouped("building_id", "building__name")}
+
+
+def ordered(rows):
+    """Vulnerable residents first; within them and the others, those who need help, then those
+    who have not acknowledged, then the rest (most urgent priority first)."""
+    rank = Case(When(needs_help=True, then=0), When(acknowledged_at__isnull=True, then=1),
+                default=2, output_field=IntegerField())
+    return rows.annotate(rank=rank).order_by("-vulnerable", "rank", "priority", "name", "pk")

@@ -162,21 +162,9 @@ def send_code_sms(phone: str, text: str, ref: str) -> str:
     """Text ``text`` to ``phone`` through the gateway adapter (the SMS channel's contract: JSON
     ``to``/``text``/``ref``/``sender``, ``Idempotency-Key`` and bearer key); the gateway's id.
     Raises the channels' ``TemporaryFailure`` / ``PermanentFailure``."""
-    from resilience.alerts.channels import http
-    from resilience.alerts.channels.sms import mobile_number
+    from resilience.alerts.channels.sms import post_sms
 
-    body = http.encode({"to": mobile_number(phone), "text": text, "ref": ref,
-                        "sender": getattr(settings, "RESILIENCE_SMS_SENDER", "")})
-    headers = {"Idempotency-Key": ref}
-    if key := getattr(settings, "RESILIENCE_SMS_KEY", ""):
-        headers["Authorization"] = f"Bearer {key}"
-    response = http.post(settings.RESILIENCE_SMS_URL, body, timeout=SMS_TIMEOUT,
-                         headers=headers, accept=(409,))
-    try:
-        reported = response.json().get("id")
-    except (ValueError, AttributeError):
-        reported = None
-    return str(reported) if reported is not None else ""
+    return post_sms(phone, text, ref, SMS_TIMEOUT)
 
 
 def sms_enabled() -> bool:

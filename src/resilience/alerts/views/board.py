@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, When
+from django.db.models import Max, Prefetch
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -41,54 +41,10 @@ LIVE_TARGET = "board-live"
 VERSION_HEADER = "X-Board-Version"
 FILTER_PARAMS = ("q", "status", "kind", "vulnerable", "grid", "building", "page")
 
-ACKNOWLEDGED = Q(acknowledged_at__isnull=False)
-REACHED = Q(reached_at__isnull=False)
-
 
 def recipients_of(alert: Alert, user):
     """The alert's recipients ``user`` may view."""
     return AlertRecipient.objects.visible_to(user, "view").filter(alert=alert)
-
-
-def _tallies() -> dict:
-    return {"total": Count("pk"), "reached": Count("pk", filter=REACHED),
-            "acknowledged": Count("pk", filter=ACKNOWLEDGED),
-            "vulnerable_total": Count("pk", filter=Q(vulnerable=True))}
-
-
-def counts(alert: Alert, rows) -> dict:
-    """``delivery.board(alert)`` restricted to ``rows`` (the reader's scope), plus the delivery
-    statuses per channel. For a reader who sees every row the two are the same."""
-    people = rows.exclude(kind=RecipientKind.GROUP)
-    totals = people.aggregate(
-        **_tallies(), needs_help=Count("pk", filter=Q(needs_help=True)),
-        vulnerable_acknowledged=Count("pk", filter=Q(vulnerable=True) & ACKNOWLEDGED))
-    totals["not_reached"] = totals["total"] - totals["reached"]
-    by_channel: dict[str, dict[str, int]] = {}
-    statuses: dict[str, int] = {}
-    for channel, status, n in (Delivery.objects.filter(alert=alert, recipient__in=rows.values("pk"))
-                               .values_list("channel", "status").annotate(n=Count("pk"))
-                               .order_by("channel", "status")):
-        by_channel.setdefault(channel, {})[status] = n
-        statuses[status] = statuses.get(status, 0) + n
-
-    def grouped(field: str, label: str) -> list[dict]:
-        return list(people.values(field, label).annotate(
-            **_tallies(),
-            vulnerable_open=Count("pk", filter=Q(vulnerable=True, acknowledged_at__isnull=True)))
-            .order_by("-vulnerable_open", label))
-
-    return {"totals": totals, "deliveries": statuses, "channels": by_channel,
-            "grids": grouped("grid_id", "grid__name"),
-            "buildings": grouped("building_id", "building__name")}
-
-
-def ordered(rows):
-    """Vulnerable residents first; within them and the others, those who need help, then those
-    who have not acknowledged, then the rest (most urgent priority first)."""
-    rank = Case(When(needs_help=True, then=0), When(acknowledged_at__isnull=True, then=1),
-                default=2, output_field=IntegerField())
-    return rows.annotate(rank=rank).order_by("-vulnerable", "rank", "priority", "name", "pk")
 
 
 def channel_table(by_channel: dict) -> list[dict]:
@@ -144,7 +100,7 @@ def version_of(request, rows, tally: dict) -> tuple[str, object]:
 def board_context(request, alert: Alert, rows, tally: dict) -> dict:
     filterset = _filterset(request, rows, tally)
     valid = filterset.is_valid()
-    queryset = ordered(filterset.qs if valid else rows.none()).select_related(
+    queryset = delivery.ordered(filterset.qs if valid else rows.none()).select_related(
         "grid", "building", "acknowledged_by").prefetch_related(Prefetch(
             "deliveries", queryset=Delivery.objects.only("recipient_id", "channel", "status")))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -173,7 +129,7 @@ def board(request, pk: int) -> HttpResponse:
     """The board page; an htmx request (the poll, a filter, a page link) gets the live part."""
     alert = _visible_alert(request, pk)
     rows = recipients_of(alert, request.user)
-    tally = counts(alert, rows)
+    tally = delivery.board(alert, rows)
     version, last_change = version_of(request, rows, tally)
     live = request.htmx and request.htmx.target == LIVE_TARGET
     if live and request.headers.get(VERSION_HEADER) == version:
@@ -192,7 +148,7 @@ def board(request, pk: int) -> HttpResponse:
 def summary(request, pk: int) -> HttpResponse:
     """The counts of the alert's detail page, with a link to the board."""
     alert = _visible_alert(request, pk)
-    tally = counts(alert, recipients_of(alert, request.user))
+    tally = delivery.board(alert, recipients_of(alert, request.user))
     response = render(request, "alerts/_board_summary.html", {
         "alert": alert, "totals": tally["totals"], "channels": channel_table(tally["channels"]),
         "statuses": DeliveryStatus.choices})

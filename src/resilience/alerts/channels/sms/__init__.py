@@ -51,17 +51,23 @@ class Sms(Channel):
         raw = phone_of(delivery.recipient)
         if not raw.strip():
             raise PermanentFailure("no phone number on record")
-        ref = delivery.ref
-        body = http.encode({"to": mobile_number(raw), "text": message.text, "ref": ref,
-                            "sender": setting("RESILIENCE_SMS_SENDER", "")})
-        headers = {"Idempotency-Key": ref}
-        if key := setting("RESILIENCE_SMS_KEY"):
-            headers["Authorization"] = f"Bearer {key}"
-        # 409: the gateway already accepted this ref (our earlier answer was lost) — delivered.
-        response = http.post(setting("RESILIENCE_SMS_URL"), body, timeout=self.timeout,
-                             headers=headers, accept=(409,))
-        try:
-            reported = response.json().get("id")
-        except (ValueError, AttributeError):
-            reported = None
-        return str(reported) if reported is not None else ""
+        return post_sms(raw, message.text, delivery.ref, self.timeout)
+
+
+def post_sms(phone: str, text: str, ref: str, timeout: float) -> str:
+    """Post one SMS to the gateway adapter (the contract in docs/channels.md); return its id.
+
+    Raises ``TemporaryFailure`` / ``PermanentFailure``. Also used for sign-in codes."""
+    body = http.encode({"to": mobile_number(phone), "text": text, "ref": ref,
+                        "sender": setting("RESILIENCE_SMS_SENDER", "")})
+    headers = {"Idempotency-Key": ref}
+    if key := setting("RESILIENCE_SMS_KEY"):
+        headers["Authorization"] = f"Bearer {key}"
+    # 409: the gateway already accepted this ref (our earlier answer was lost) — delivered.
+    response = http.post(setting("RESILIENCE_SMS_URL"), body, timeout=timeout,
+                         headers=headers, accept=(409,))
+    try:
+        reported = response.json().get("id")
+    except (ValueError, AttributeError):
+        reported = None
+    return str(reported) if reported is not None else ""
