@@ -115,7 +115,7 @@ def test_a_channel_that_times_out_never_holds_up_the_others(settings):
     again for a later attempt — none lost, none failed early."""
     from django.contrib.auth import get_user_model
 
-    from resilience.alerts import channels, delivery, services
+    from resilience.alerts import channels, services
     from resilience.alerts.models import Delivery
     from resilience.core.testing import build_world
     from resilience.core.worker import Worker, load_handlers
