@@ -14,6 +14,8 @@ from resilience.risks.api import sources as risk_sources
 from resilience.response import api as response_api
 from resilience.shelters import api as shelters_api
 from resilience.participation import api as participation_api
+from resilience.health import api as health_api
+from resilience.relief import api as relief_api
 
 router = DefaultRouter()
 router.register("regions", places_api.RegionViewSet, basename="region")
@@ -33,6 +35,8 @@ alerts_api.register(router)
 response_api.register(router)
 shelters_api.register(router)
 participation_api.register(router)
+health_api.register(router)
+relief_api.register(router)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -90,6 +90,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("Generating the demo community (one community, ~3,900 residents)…", flush=True)
         counts = generate(communities=1, seed=args.seed, progress=True)
         print("  " + ", ".join(f"{k}: {v}" for k, v in counts.items()), flush=True)
+    if getattr(args, "scenario", "") == "lockdown":
+        from resilience.relief import lockdown
+
+        community = Community.objects.order_by("pk").first()
+        started = lockdown.start(community, days=14)
+        print(f"14-day lockdown scenario in {community}: " + (", ".join(
+            f"{k}: {v}" for k, v in started.items()) or "already started"), flush=True)
     password = _ensure_admin()
     from django.conf import settings
 
@@ -289,6 +296,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_benchmark(args) or 0
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=True)  # in memory: no database is read or written
+    from resilience.monitoring.backtest import run
+
+    return run(args) or 0
+
+
 def cmd_import_cap(args: argparse.Namespace) -> int:
     _setup(args.data_dir, laptop=False)
     from resilience.alerts.cap import CapError
@@ -323,6 +337,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return run_worker(args.id, concurrency=args.concurrency, once=args.once)
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    # Pure computation over CSV files: no Django, no database.
+    from resilience.assessment.cli import dispatch
+
+    return dispatch(args)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(args.data_dir, laptop=False)
     from django.core.management import execute_from_command_line
@@ -349,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--seed", type=int, default=1, help="seed of the demo generator (default 1)")
+    p.add_argument("--scenario", choices=["lockdown"], default="",
+                   help="start a scenario in the demo community: lockdown = day one of a 14-day "
+                   "lockdown (open needs survey, ~40 open requests, stock, volunteers)")
 
     p = add("serve", cmd_serve, "Serve the web UI and API on the configured database "
             "(DATABASE_URL for PostgreSQL).")
@@ -412,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("bench", cmd_bench, "Run a benchmark and print its table (results also as JSON "
             "under benchmarks/results/).")
-    p.add_argument("name", choices=["ingest", "alerts", "response"], help="which benchmark")
+    p.add_argument("name", choices=["ingest", "alerts", "response", "predict", "relief"], help="which benchmark")
     p.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     p.add_argument("--output", default=None, help="JSON results file")
     p.add_argument("--databases", default="postgresql,sqlite",
@@ -421,6 +445,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--postgres", default=None, metavar="URL",
                    help="scratch PostgreSQL database the benchmark creates and drops (default "
                    "RESILIENCE_BENCH_POSTGRES or postgres://postgres@127.0.0.1:5432/resilience_bench)")
+
+    p = add("backtest", cmd_backtest, "Replay the simulator's scenarios (with noise, gaps and "
+            "false starts) through threshold rules alone and with forecast rules; print alarms, "
+            "lead time, false alarms and missed events.")
+    p.add_argument("--scenario", default=None,
+                   choices=["fire", "flood", "gas-leak", "power-room-overheat", "offline"])
+    p.add_argument("--all", action="store_true", help="every scenario (the default)")
+    p.add_argument("--days", type=int, default=1, help="days of normal readings (default 1)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
 
     p = add("import-cap", cmd_import_cap, "Import an upstream CAP 1.2 alert (file or http(s) "
             "URL) and relay it to the communities its area covers; exit status 1 with the reason "
@@ -436,6 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=1, help="tasks run at a time (default 1)")
     p.add_argument("--once", action="store_true",
                    help="run what is due now (periodic jobs included), then exit")
+
+    p = add("index", cmd_index, "Compute an index from raw inputs, e.g. `resilience index svi "
+            "--input ACS.csv --formulas FORMULAS.csv --out OUT.csv` (CDC SVI).")
+    from resilience.assessment.cli import add_arguments as add_index_arguments
+
+    add_index_arguments(p)
 
     p = add("manage", cmd_manage, "Run a Django management command, e.g. `resilience manage "
             "createsuperuser`.")

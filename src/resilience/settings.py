@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "resilience.response",
     "resilience.shelters",
     "resilience.participation",
+    "resilience.health",
+    "resilience.relief",
 ]
 
 MIDDLEWARE = [
@@ -171,7 +173,8 @@ DEFAULT_FROM_EMAIL = config.env("RESILIENCE_SMTP_FROM", "warnings@resilience.loc
 RESILIENCE_DELIVERY_LEASE_SECONDS = int(config.env("RESILIENCE_DELIVERY_LEASE_SECONDS", "120"))
 # Floor area one sheltered person needs (GB 21734 asks at least 1.5 m²): shelters' capacity by area.
 SHELTER_M2_PER_PERSON = float(config.env("RESILIENCE_SHELTER_M2_PER_PERSON", "2") or 2)
-WORKER_MODULES = ["resilience.alerts.jobs", "resilience.response.jobs"]
+WORKER_MODULES = ["resilience.alerts.jobs", "resilience.response.jobs", "resilience.monitoring.jobs", "resilience.health.jobs",
+                  "resilience.relief.jobs", "resilience.participation.jobs"]
 
 LOGGING = {
     "version": 1,

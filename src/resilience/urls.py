@@ -21,6 +21,8 @@ urlpatterns = [
     path("response/", include("resilience.response.urls")),
     path("shelters/", include("resilience.shelters.urls")),
     path("participation/", include("resilience.participation.urls")),
+    path("health/", include("resilience.health.urls")),
+    path("relief/", include("resilience.relief.urls")),
     path("cap/", include("resilience.alerts.cap.urls")),
     path("a/<str:token>", alert_ack.link, name="ack"),  # short: it goes into SMS messages
     path("", include("resilience.core.urls")),

@@ -17,4 +17,12 @@ def run_benchmark(args) -> int:
         from resilience.bench.response import run
 
         return run(args)
+    if args.name == "predict":
+        from resilience.bench.predict import run
+
+        return run(args)
+    if args.name == "relief":
+        from resilience.bench.relief import run
+
+        return run(args)
     raise SystemExit(f"unknown benchmark {args.name!r}")

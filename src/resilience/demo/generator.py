@@ -32,7 +32,12 @@ from resilience.demo.population import Population
 from resilience.demo.risks import generate_risks
 from resilience.demo.sensors import generate_sensors
 from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
+from resilience.health import demo as health_demo
 from resilience.participation import demo as participation_demo
+from resilience.participation.demo_consultations import seed_consultations
+from resilience.participation.demo_learning import seed_learning
+from resilience.relief import demo_requests as relief_requests_demo
+from resilience.relief.demo_supplies import seed_supplies
 from resilience.response import demo as response_demo
 from resilience.shelters import demo as shelters_demo
 from resilience.people.vocab import OrganisationKind as OK
@@ -98,6 +103,12 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
                 _add(counts, {"emergency plans": len(response_demo.seed(plan.community, today)),
                               "shelters": len(shelters_demo.seed(plan.community))})
                 _add(counts, participation_demo.seed(plan.community))
+                _add(counts, seed_consultations(plan.community))
+                _add(counts, seed_learning(plan.community, today))  # after the plans it drills
+                _add(counts, health_demo.seed(plan.community, today))
+                _add(counts, seed_supplies(plan.community, today))
+                # after the supplies demo, so requests can name stocked items
+                _add(counts, relief_requests_demo.seed_requests(plan.community, today))
     counts["change log entries"] = ChangeLogEntry.objects.count() - log_before
     return counts
 

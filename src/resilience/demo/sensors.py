@@ -57,7 +57,20 @@ def generate_sensors(community, rng: random.Random, today: dt.date) -> dict[str,
     sensors = SensorPlan(community, rng).build()
     Sensor.objects.bulk_create(sensors)
     log_created(sensors)
-    return {"sensors": len(sensors)}
+    return {"sensors": len(sensors), "rules": len(early_warning_rules(community))}
+
+
+def early_warning_rules(community) -> list:
+    """The community's garage early-warning rules: the flooding forecast (a pre-alarm before
+    the 30 cm threshold) and the rainstorm warning joined with rising water."""
+    from resilience.monitoring.models import Rule
+    from resilience.monitoring.rules.predictive import suggested_rules
+
+    rules = [Rule(community=community, **{k: v for k, v in spec.items() if k != "key"})
+             for spec in suggested_rules() if spec["facility_kind"] == FK.UNDERGROUND_GARAGE]
+    Rule.objects.bulk_create(rules)
+    log_created(rules)
+    return rules
 
 
 class SensorPlan:

@@ -16,6 +16,14 @@ PARAMS_HELP = {
     RuleKind.STALE: _('{"intervals": 3}: no reading within three expected intervals'),
     RuleKind.COMBINATION: _('{"all": [<rule id>, <rule id>]} (or "any"): alarms of these rules '
                             'open together on the same facility or building'),
+    RuleKind.PREDICTIVE: _('{"op": "above", "value": 30, "arm": 5, "horizon": 900}: a pre-alarm '
+                           'when the reading is past 5 and its trend reaches 30 within 15 minutes '
+                           '(optional "clear", "window" seconds, "min_points")'),
+    RuleKind.ANOMALY: _('{"z": 6, "clear": 3, "direction": "above"}: a reading 6 usual spreads '
+                        'from the sensor\'s baseline for the hour'),
+    RuleKind.UPSTREAM: _('{"events": ["rainstorm"], "op": "above", "value": 3, "rise": 0.2}: a '
+                         'relayed rainstorm warning in force and the reading past 3, rising '
+                         '0.2 a minute'),
 }
 
 

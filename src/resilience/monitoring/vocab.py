@@ -61,3 +61,6 @@ class RuleKind(models.TextChoices):
     RATE = "rate", _("rate of change")
     STALE = "stale", _("stale / offline")
     COMBINATION = "combination", _("combination")
+    PREDICTIVE = "predictive", _("forecast (pre-alarm)")
+    ANOMALY = "anomaly", _("anomaly against the baseline")
+    UPSTREAM = "upstream", _("upstream warning with local signs")

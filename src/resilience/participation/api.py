@@ -139,3 +139,11 @@ class ReportViewSet(ScopedViewSet):
 def register(router) -> None:
     router.register("notices", NoticeViewSet, basename="notice")
     router.register("reports", ReportViewSet, basename="report")
+
+    from resilience.participation import api_consultations
+
+    api_consultations.register(router)
+
+    from resilience.participation import api_learning
+
+    api_learning.register(router)

@@ -180,6 +180,20 @@ def test_the_poll_answers_no_content_while_nothing_changed(world, alert, as_user
     assert f'"X-Board-Version": "{changed.context["version"]}"' in changed.content.decode()
 
 
+def test_the_poll_swaps_the_alert_state_into_the_page_head_when_it_changes(world, alert, as_user):
+    client = as_user("staff_a")
+    page = client.get(board_url(alert))
+    version = page.context["version"]
+    assert 'id="board-state"' in page.content.decode()
+    assert 'hx-swap-oob' not in page.content.decode()  # the full page has it in place
+    services.cancel(alert, world.staff_a, note="false alarm")
+    changed = client.get(board_url(alert), HTTP_X_BOARD_VERSION=version, **LIVE)
+    html = changed.content.decode()
+    assert changed.status_code == 200
+    assert 'id="board-state"' in html and 'hx-swap-oob="true"' in html
+    assert 'data-state="cancelled"' in html
+
+
 def test_board_filters_by_status_grid_building_and_kind(world, alert, as_user):
     client = as_user("staff_a")
     assert names(client.get(board_url(alert, "status=not_reached"))) == ["Resident A2"]

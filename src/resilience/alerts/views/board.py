@@ -88,11 +88,13 @@ def _rows(request, page_rows) -> list[dict]:
              "deliveries": list(r.deliveries.all())} for r in page_rows]
 
 
-def version_of(request, rows, tally: dict) -> tuple[str, object]:
-    """A fingerprint of what the live part would show, and the time of the last change: when
-    the poll brings the fingerprint it already has, nothing is rendered or swapped."""
+def version_of(request, alert: Alert, rows, tally: dict) -> tuple[str, object]:
+    """A fingerprint of what the live part would show (with the alert's state, which the live
+    part also swaps into the page head), and the time of the last change: when the poll brings
+    the fingerprint it already has, nothing is rendered or swapped."""
     last_change = rows.aggregate(last=Max("updated"))["last"]
-    seen = json.dumps([tally, last_change, request.get_full_path(), translation.get_language()],
+    seen = json.dumps([tally, last_change, alert.state, request.get_full_path(),
+                       translation.get_language()],
                       default=str, sort_keys=True)
     return hashlib.sha256(seen.encode()).hexdigest()[:20], last_change
 
@@ -130,13 +132,13 @@ def board(request, pk: int) -> HttpResponse:
     alert = _visible_alert(request, pk)
     rows = recipients_of(alert, request.user)
     tally = delivery.board(alert, rows)
-    version, last_change = version_of(request, rows, tally)
+    version, last_change = version_of(request, alert, rows, tally)
     live = request.htmx and request.htmx.target == LIVE_TARGET
     if live and request.headers.get(VERSION_HEADER) == version:
         response = HttpResponse(status=204)  # htmx swaps nothing: the reader's page stays
     else:
         context = {**board_context(request, alert, rows, tally), "version": version,
-                   "last_change": last_change}
+                   "last_change": last_change, "live": live}
         response = render(request, "alerts/_board_table.html" if live else "alerts/board.html",
                           context)
     patch_vary_headers(response, ["HX-Request", "HX-Target", VERSION_HEADER])

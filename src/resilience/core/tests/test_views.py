@@ -83,6 +83,18 @@ def test_menu_shows_only_what_the_user_may_view(client, world):
     assert reverse("people:resident_list") in html
 
 
+def test_menu_keeps_staff_registries_from_those_who_have_their_own_page(world):
+    from resilience.core.views.menu import menu_for
+
+    def urls(name):
+        return {i["url"] for g in menu_for(world.users[name]) for i in g["items"]}
+
+    registry, mine = reverse("participation:report_list"), reverse("participation:report_mine")
+    assert mine in urls("resident_a1") and registry not in urls("resident_a1")
+    assert {registry, mine} <= urls("staff_a")
+    assert registry in urls("office") and registry in urls("admin")
+
+
 def test_language_switch_renders_the_dashboard_in_chinese(client, world):
     client.force_login(world.users["staff_a"])
     assert '<html lang="en">' in client.get("/").content.decode()

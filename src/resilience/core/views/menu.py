@@ -11,7 +11,7 @@ from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from resilience.core.scope import can_any
+from resilience.core.scope import can_any, memberships_of
 
 
 @dataclass
@@ -19,6 +19,7 @@ class MenuItem:
     label: object
     url_name: str
     model: str | None = None  # "app_label.ModelName": shown only if the user may view some
+    roles: frozenset | None = None  # shown only to holders of one of these roles (None: any)
 
 
 @dataclass
@@ -48,21 +49,28 @@ MENU: list[MenuGroup] = [
 ]
 
 
-def register(group: object, label: object, url_name: str, model: str | None = None) -> None:
-    """Add a page to the menu, in the group with this label (created at the end if new)."""
+def register(group: object, label: object, url_name: str, model: str | None = None,
+             roles=None) -> None:
+    """Add a page to the menu, in the group with this label (created at the end if new).
+    ``roles`` keeps a page (e.g. a staff registry) from people who have their own page for the
+    same records (a resident's "My reports")."""
+    item = MenuItem(label, url_name, model, frozenset(roles) if roles is not None else None)
     for existing in MENU:
         if str(existing.label) == str(group):
-            existing.items.append(MenuItem(label, url_name, model))
+            existing.items.append(item)
             return
-    MENU.append(MenuGroup(group, [MenuItem(label, url_name, model)]))
+    MENU.append(MenuGroup(group, [item]))
 
 
 def menu_for(user) -> list[dict]:
     """The groups and items ``user`` may see, with their URLs."""
     result = []
+    held = {m.role for m in memberships_of(user)}
     for group in MENU:
         items = []
         for item in group.items:
+            if item.roles is not None and not user.is_superuser and not held & item.roles:
+                continue
             if item.model and not can_any(user, "view", apps.get_model(item.model)):
                 continue
             try:

@@ -42,6 +42,9 @@ FACILITY_COLOURS = {
 # DASHBOARD_PANELS: callables (request) -> {"template": ..., …} or None, one panel each.
 MAP_LAYERS: list = []
 DASHBOARD_PANELS: list = []
+# HOME_VIEWS: callables (request) -> response or None; the first response is served instead of
+# the dashboard (residents get their portal, see ParticipationConfig.ready).
+HOME_VIEWS: list = []
 
 
 def _count(model, user) -> int | None:
@@ -54,6 +57,10 @@ def _count(model, user) -> int | None:
 def dashboard(request):
     """Counts of the registry inside the user's scope, and links to where the work is."""
     user = request.user
+    for home in HOME_VIEWS:
+        response = home(request)
+        if response is not None:
+            return response
     cards = []
 
     def card(label, value, url_name=None, query=""):

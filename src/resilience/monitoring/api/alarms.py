@@ -30,7 +30,10 @@ class RuleSerializer(ScopedSerializer):
     params = serializers.JSONField(help_text=(
         'threshold {"op": "above"|"below", "value": x, "clear": y, "for_seconds": s?}; '
         'rate {"delta": d, "seconds": s}; stale {"intervals": n}; '
-        'combination {"all": [rule ids]} or {"any": [...]}.'))
+        'combination {"all": [rule ids]} or {"any": [...]}; '
+        'predictive {"op", "value", "arm", "horizon", "clear"?, "window"?, "min_points"?}; '
+        'anomaly {"z", "clear"?, "direction"?}; upstream {"events", "min_level"?, "op", '
+        '"value", "clear"?, "rise"?, "window"?, "min_points"?} (docs/prediction.md).'))
     community = serializers.PrimaryKeyRelatedField(
         queryset=Community.objects.all(), required=False, allow_null=True,
         help_text="Taken from the sensor if omitted.")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django.db.models import Min
 from django.urls import NoReverseMatch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
 from resilience.core.api.geojson import GeoJSONMixin
@@ -91,6 +95,16 @@ class SensorViewSet(GeoJSONMixin, ScopedViewSet):
 
     def geojson_feature(self, obj) -> dict:
         return sensor_feature(obj, open_alarm_levels([obj.pk]).get(obj.pk))
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, description=(
+        "The sensor's forecasts towards the limits of the rules that watch it, soonest first "
+        "(seconds to the crossing with a 90 % range, the trend per minute, a sentence), and the "
+        "anomaly score of its latest reading against its baseline."))
+    @action(detail=True, methods=["get"])
+    def forecast(self, request, pk=None):
+        from resilience.monitoring.forecast import sensor_outlook
+
+        return Response(sensor_outlook(self.get_object()))
 
 
 def register(router) -> None:

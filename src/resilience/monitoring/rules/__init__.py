@@ -39,6 +39,10 @@ changes (a save in this process reloads at once), and what it knows of each sens
 memory, and read back from the observations when memory has a gap (after a restart, or when
 another ingester took the sensor's previous readings).
 
+The early-warning types ``predictive`` (a pre-alarm on a forecast crossing), ``anomaly`` (a
+reading far from the sensor's baseline) and ``upstream`` (a relayed CAP warning joined with local
+signs) are described in ``predictive``, ``anomaly`` and ``signals``.
+
 This package holds it by subject: ``params`` (parameter validation, the platform's default
 rules), ``logic`` (the state machines, what the engine keeps in memory), ``evaluation``
 (``RuleEngine``), ``messages`` (alarm messages). Every name is imported from here:
@@ -59,6 +63,9 @@ from resilience.monitoring.rules.logic import (  # noqa: F401 - re-exported
     rate_exceeded, threshold_step,
 )
 from resilience.monitoring.rules.messages import RuleMessages  # noqa: F401 - re-exported
+from resilience.monitoring.rules.predictive import (  # noqa: F401 - re-exported
+    ANOMALY, EARLY_KINDS, PREDICTIVE, UPSTREAM, predictive_step,
+)
 from resilience.monitoring.rules.params import (  # noqa: F401 - re-exported
     COMBINATION, MAX_SECONDS, PARAM_KEYS, RATE, STALE, THRESHOLD, combined_ids, default_rules,
     validate_combination, validate_params,

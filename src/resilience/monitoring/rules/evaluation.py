@@ -29,6 +29,9 @@ from resilience.monitoring.rules.logic import (
     rate_change, rate_exceeded, threshold_step,
 )
 from resilience.monitoring.rules.messages import RuleMessages
+from resilience.monitoring.rules.predictive import (
+    EARLY_KINDS, UPSTREAM, EarlyState, prepare, run_early_warning, window_seconds,
+)
 from resilience.monitoring.rules.params import (
     COMBINATION, PARAM_KEYS, RATE, STALE, THRESHOLD, combined_ids, validate_params,
 )
@@ -78,6 +81,7 @@ class RuleEngine(RuleMessages):
             self._applicable: dict[int, dict[str, tuple[CachedRule, ...]]] = {}
             self._horizons: dict[int, float] = {}
             self._memory: dict[int, Memory] = {}
+            self._early = EarlyState()
 
     def forget_sensor(self, sensor_id: int) -> None:
         with self._lock:
@@ -85,6 +89,7 @@ class RuleEngine(RuleMessages):
             self._applicable.pop(sensor_id, None)
             self._horizons.pop(sensor_id, None)
             self._memory.pop(sensor_id, None)
+            self._early.forget(sensor_id)
 
     # -- caches --
 
@@ -166,6 +171,7 @@ class RuleEngine(RuleMessages):
         """Seconds of recent readings this sensor's rules need (0: none)."""
         seconds = [r.params["seconds"] for r in rules.get(RATE, ())]
         seconds += [r.params.get("for_seconds", 0) for r in rules.get(THRESHOLD, ())]
+        seconds += [window_seconds(r) for kind in EARLY_KINDS for r in rules.get(kind, ())]
         longest = max(seconds, default=0)
         return longest + info.interval_seconds if longest else 0
 
@@ -267,6 +273,7 @@ class RuleEngine(RuleMessages):
                 return []
             opened = self._open_alarms([info.id for info, _r, _s in work])
             self._load_history(work)
+            prepare(self, work, opened)
             out = _Outcome()
             for info, rules, readings in work:
                 self._run(info, rules, readings, opened, out)
@@ -294,6 +301,9 @@ class RuleEngine(RuleMessages):
                 memory.pending[rule.id] = pending
         if memory is not None:
             self._run_rates(info, rules.get(RATE, ()), readings, memory, opened, out)
+        if (info.id in self._early.attention or UPSTREAM in rules) \
+                and not rules.keys().isdisjoint(EARLY_KINDS):
+            run_early_warning(self, info, rules, readings, memory, opened, out)
         for rule in rules.get(STALE, ()):
             alarm = opened.get((info.id, rule.id))
             if alarm is not None:
@@ -322,7 +332,7 @@ class RuleEngine(RuleMessages):
             if at == len(window) or window[at][0] != t:  # a retried batch brings readings again
                 window.insert(at, (t, v))
         memory.latest = max(memory.latest or window[-1][0], window[-1][0])
-        keep_from = memory.latest - timedelta(seconds=self._horizon(info, {RATE: rules}) or 0)
+        keep_from = memory.latest - timedelta(seconds=self._horizons.get(info.id) or 0)
         del window[:bisect.bisect_left(window, (keep_from,))]
 
     def _combine(self, changed: list[Alarm], now: datetime) -> list[Alarm]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from resilience.monitoring.models import Rule
+from resilience.monitoring.rules import predictive
 from resilience.monitoring.vocab import AlarmLevel, RuleKind, SensorKind
 
 THRESHOLD, RATE, STALE, COMBINATION = (RuleKind.THRESHOLD.value, RuleKind.RATE.value,
@@ -21,7 +22,7 @@ THRESHOLD, RATE, STALE, COMBINATION = (RuleKind.THRESHOLD.value, RuleKind.RATE.v
 MAX_SECONDS = 86_400          # longest rate window or for_seconds: bounds what memory keeps
 
 PARAM_KEYS = {THRESHOLD: {"op", "value", "clear", "for_seconds"}, RATE: {"delta", "seconds"},
-              STALE: {"intervals"}, COMBINATION: {"all", "any"}}
+              STALE: {"intervals"}, COMBINATION: {"all", "any"}, **predictive.PARAM_KEYS}
 
 
 # --- parameters ---------------------------------------------------------------------------------
@@ -41,8 +42,11 @@ def validate_params(kind, params) -> None:
     if unknown:
         reasons.append(_("Unexpected parameters for this rule type: %(keys)s.")
                        % {"keys": ", ".join(map(str, unknown))})
-    reasons += {THRESHOLD: _threshold_reasons, RATE: _rate_reasons, STALE: _stale_reasons,
-                COMBINATION: _combination_reasons}[kind](params)
+    if kind in predictive.EARLY_KINDS:
+        reasons += predictive.rule_reasons(kind, params)
+    else:
+        reasons += {THRESHOLD: _threshold_reasons, RATE: _rate_reasons, STALE: _stale_reasons,
+                    COMBINATION: _combination_reasons}[kind](params)
     if reasons:
         raise ValidationError({"params": reasons})
 

@@ -19,6 +19,7 @@ from resilience.core.views.generic import ObjectViews, Related
 from resilience.core.views.tables import Column
 from resilience.monitoring import filtersets, forms
 from resilience.monitoring.models import Alarm, Observation, Rule, Sensor
+from resilience.monitoring.views.outlook import outlook_context, sensor_outlook_view
 from resilience.monitoring.views.badges import (
     ELEVATOR_STATES, battery_text, level_info, reading_text, status_badge,
 )
@@ -60,7 +61,8 @@ class SensorViews(ObjectViews):
     @classmethod
     def urls(cls) -> list:
         return [*super().urls(),
-                path("sensors/<int:pk>/live/", sensor_live, name="sensor_live")]
+                path("sensors/<int:pk>/live/", sensor_live, name="sensor_live"),
+                path("sensors/<int:pk>/outlook/", sensor_outlook_view, name="sensor_outlook")]
 
     def detail_context(self, request, obj, revealed: bool = False) -> dict:
         context = super().detail_context(request, obj, revealed)
@@ -80,6 +82,7 @@ class SensorViews(ObjectViews):
             },
         }
         context["alarms"] = sensor_alarms(request.user, obj)
+        context.update(outlook_context(obj))
         return context
 
 

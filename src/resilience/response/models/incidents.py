@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from resilience.core.models import ScopedModel
+from resilience.core.roles import SCOPE, Role, grant
 from resilience.response.models.plans import PLAN_ACCESS
 from resilience.response.vocab import IncidentStatus, ResponseLevel, Scenario
 
@@ -50,7 +51,9 @@ class Incident(ScopedModel):
     closed_at = models.DateTimeField(pgettext_lazy("time", "closed"), null=True, blank=True)
 
     scope_paths = {"community": "community"}
-    access = PLAN_ACCESS
+    # An incident is the record of an emergency: staff open, run and close it but never delete
+    # it, so its timeline, reports and review stay (only an admin can remove a mistaken one).
+    access = {**PLAN_ACCESS, Role.STAFF: grant(SCOPE, "view", "add", "change")}
 
     class Meta:
         ordering = ["-created"]

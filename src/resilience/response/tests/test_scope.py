@@ -54,3 +54,22 @@ def test_community_b_records_stay_hidden_from_community_a(world):
     incidents.open_incident(world.staff_b, world.community_b, title="b", scenario="flood")
     for model in (Plan, Incident):
         assert not model.objects.visible_to(world.staff_a, "view").exists()
+
+
+def test_staff_run_an_incident_but_only_an_admin_deletes_it(world, incident):
+    assert can(world.staff_a, "change", incident)
+    assert not can(world.staff_a, "delete", incident)
+    assert can(world.admin, "delete", incident)
+
+
+def test_the_activate_step_becomes_a_level_change_once_a_plan_is_active(world, plan, incident):
+    from resilience.response.views.incidents import step_forms
+
+    def label():
+        return str(next(s["label"] for s in step_forms(incident, world.staff_a)
+                        if s["step"] == "activate"))
+
+    assert label() == "Activate a plan"
+    incidents.activate(incident, world.staff_a, plan, 4)
+    incident.refresh_from_db()
+    assert label() == "Change the response level"

@@ -107,6 +107,8 @@ def step_forms(incident, user, bound=None) -> list[dict]:
     result = []
     for step, (label, _cls) in STEP_FORMS.items():
         form = bound if bound is not None and bound.prefix == step else _form(step, incident, user)
+        if step == "activate" and incident.plan_id:
+            label = _l("Change the response level")  # the plan is already active
         result.append({"step": step, "label": label, "form": form,
                        "url": reverse("response:incident_step", args=[incident.pk, step]),
                        "open": form is not None and form.is_bound})

@@ -1,0 +1,1 @@
+"""Resilience assessment: indicators, index methods, scores, stress tests and reports."""

@@ -1,0 +1,1 @@
+"""Relief pages, one module per part."""
