@@ -188,15 +188,30 @@ def test_every_row_is_in_the_change_log(db, demo):
 
 
 def test_the_same_seed_gives_the_same_community(db, demo):
-    stored = digest(
-        Community.objects.get().name,
-        resident_rows(Resident.objects.select_related("household")),
-        building_rows(Building.objects.select_related("grid")),
-        facility_rows(Facility.objects.all()),
-        sorted((v.name, v.skills) for v in Volunteer.objects.all()),
-    )
-    assert plan_digest(plan_community(0, seed=1, today=TODAY)) == stored
-    assert plan_digest(plan_community(0, seed=2, today=TODAY)) != stored
+    # The health demo, seeded after the registry, opens archives that re-derive some residents'
+    # health tags: those residents are compared on everything but their tags. The supplies demo
+    # adds a second warehouse (WH-…) when the estate has one only: it is not the registry's.
+    with_archive = set(Resident.objects.filter(health_archive__isnull=False)
+                       .values_list("household__code", "name"))
+
+    def rows(residents):
+        return sorted(row[:7] + (None,) + row[8:] if row[:2] in with_archive else row
+                      for row in resident_rows(residents))
+
+    def registry(name, residents, buildings, facilities, volunteers):
+        return digest(name, rows(residents), building_rows(buildings),
+                      facility_rows(facilities), sorted((v.name, v.skills) for v in volunteers))
+
+    stored = registry(Community.objects.get().name,
+                      Resident.objects.select_related("household"),
+                      Building.objects.select_related("grid"),
+                      Facility.objects.exclude(code__startswith="WH-"), Volunteer.objects.all())
+    assert with_archive and len(with_archive) < Resident.objects.count() / 10
+    for seed, same in ((1, True), (2, False)):
+        plan = plan_community(0, seed=seed, today=TODAY)
+        planned = registry(plan.community.name, plan.residents, plan.estate.buildings,
+                           plan.estate.facilities, plan.volunteers)
+        assert (planned == stored) is same
 
 
 def test_a_second_run_appends_a_community_beside_the_first(db, demo):
