@@ -417,7 +417,7 @@ def test_the_portal_lists_open_consultations_with_the_voters_state(world):
     from resilience.participation.views.portal import home  # noqa: F401 — the portal is installed
 
     c = make(world, secret=True)
-    make(world, title="Not yet", opened=False)
+    later = make(world, title="Not yet", opened=False)
     user = world.users["resident_a1"]
     listed = services.open_for(user)
     assert [x.pk for x in listed] == [c.pk] and listed[0].may_vote and not listed[0].voted
@@ -425,4 +425,5 @@ def test_the_portal_lists_open_consultations_with_the_voters_state(world):
     assert services.open_for(user)[0].voted
     page = login(world, "resident_a1").get(reverse("participation:portal")).content.decode()
     assert reverse("participation:consultation_vote", args=[c.pk]) in page
-    assert "Not yet" not in page and "you voted" in page
+    assert f'data-consultation="{c.pk}"' in page
+    assert f'data-consultation="{later.pk}"' not in page
