@@ -18,6 +18,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.api.errors import error_detail
 from resilience.core.views.generic import client_ip
 from resilience.health import fhir
 from resilience.health.filtersets import (
@@ -29,10 +30,6 @@ from resilience.health.models import (
 from resilience.health.services import archives, care, screening
 from resilience.health.vocab import CareNeed, ReferralStatus
 from resilience.people.models import Resident
-
-
-def _errors(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
 
 
 class ConditionSerializer(serializers.ModelSerializer):
@@ -212,7 +209,7 @@ class HealthArchiveViewSet(ScopedViewSet):
             archive = fhir.import_bundle(request.user, form.validated_data["resident"],
                                          form.validated_data["bundle"])
         except ValidationError as exc:
-            return Response(_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         return Response(HealthArchiveSerializer(archive, context=self.get_serializer_context()).data,
@@ -264,7 +261,7 @@ class FollowUpViewSet(ScopedViewSet):
         try:
             done, following = care.record(request.user, followup, **form.validated_data)
         except ValidationError as exc:
-            return Response(_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         context = self.get_serializer_context()
@@ -327,7 +324,7 @@ class ScreeningViewSet(ScopedViewSet):
         try:
             round_ = screening.start_round(request.user, incident)
         except ValidationError as exc:
-            return Response(_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         rows = round_.screenings.select_related("resident", "round")
@@ -345,7 +342,7 @@ class ScreeningViewSet(ScopedViewSet):
         try:
             screening.record_screening(request.user, item, **form.validated_data)
         except ValidationError as exc:
-            return Response(_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         return Response(self.get_serializer(item).data)
@@ -383,7 +380,7 @@ class ReferralViewSet(ScopedViewSet):
                 self.request.user, data["resident"], target=data["target"],
                 reason=data.get("reason", ""), screening=data.get("screening"))
         except ValidationError as exc:
-            raise serializers.ValidationError(_errors(exc))
+            raise serializers.ValidationError(error_detail(exc))
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
 
@@ -397,7 +394,7 @@ class ReferralViewSet(ScopedViewSet):
         try:
             screening.advance_referral(request.user, referral, **form.validated_data)
         except ValidationError as exc:
-            return Response(_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         return Response(self.get_serializer(referral).data)

@@ -14,15 +14,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.api.errors import error_detail
 from resilience.participation import services
 from resilience.participation.filtersets import NoticeFilterSet, ReportFilterSet
 from resilience.participation.models import Notice, Report
 from resilience.participation.vocab import ReportOutcome
 from resilience.response.vocab import Scenario
-
-
-def _errors(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
 
 
 class NoticeSerializer(ScopedSerializer):
@@ -112,7 +109,7 @@ class ReportViewSet(ScopedViewSet):
                 photo=data.get("photo"), latitude=data.get("latitude"),
                 longitude=data.get("longitude"), building=data.get("building"))
         except ValidationError as exc:
-            raise serializers.ValidationError(_errors(exc))
+            raise serializers.ValidationError(error_detail(exc))
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         serializer.instance = report
@@ -130,7 +127,7 @@ class ReportViewSet(ScopedViewSet):
         try:
             services.triage(report, request.user, **form.validated_data)
         except ValidationError as exc:
-            return Response(_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         return Response(ReportSerializer(report, context=self.get_serializer_context()).data)

@@ -15,14 +15,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.api.errors import error_detail
 from resilience.core.scope import can
 from resilience.participation import consultations as services
 from resilience.participation.filtersets_consultations import ConsultationFilterSet
 from resilience.participation.models import Consultation
-
-
-def _errors(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
 
 
 class OptionSerializer(serializers.Serializer):
@@ -143,7 +140,7 @@ class ConsultationViewSet(ScopedViewSet):
             with transaction.atomic():
                 return fn(*args, **kwargs), None
         except ValidationError as exc:
-            return None, Response(_errors(exc), status=status.HTTP_400_BAD_REQUEST)
+            return None, Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
 

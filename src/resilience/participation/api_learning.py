@@ -17,6 +17,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.api.errors import error_detail
 from resilience.core.scope import can
 from resilience.participation import drills, education
 from resilience.participation.filtersets_learning import (DrillFilterSet, LessonAssignmentFilterSet,
@@ -27,10 +28,6 @@ from resilience.people.models import Household, Resident
 from resilience.places.models import Building
 
 
-def _errors(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-
-
 class _Refusals:
     """Turn the services' refusals into a 400 naming the field, or a 403."""
 
@@ -39,7 +36,7 @@ class _Refusals:
 
     def __exit__(self, kind, exc, tb):
         if isinstance(exc, ValidationError):
-            raise serializers.ValidationError(_errors(exc))
+            raise serializers.ValidationError(error_detail(exc))
         if isinstance(exc, DjangoPermissionDenied):
             raise PermissionDenied(str(exc))
         return False

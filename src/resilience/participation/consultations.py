@@ -25,12 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resilience.core.roles import Role
-from resilience.core.scope import can, membership_q, memberships_of
+from resilience.core.scope import can
 from resilience.participation.models import Ballot, BallotChoice, Consultation, ConsultationOption
+from resilience.participation.services import addressed_to, manages
 from resilience.participation.vocab_consultations import (ConsultationState, Majority, NoDecision,
                                                           VoterUnit)
 
-MANAGING_ROLES = (Role.ADMIN, Role.OFFICE, Role.STAFF)
 VOTING_AGE = 18
 ORDER = ("-opens_at", "-id")
 
@@ -38,41 +38,12 @@ ORDER = ("-opens_at", "-id")
 # --- who sees what ------------------------------------------------------------------------------
 
 
-def manages(user) -> bool:
-    """Staff, the street office and admins see consultations in every state."""
-    return user.is_superuser or any(m.role in MANAGING_ROLES for m in memberships_of(user))
-
-
-def _audience_q(membership) -> Q:
-    if membership.household_id:
-        building = membership.household.building
-        return (Q(grid__isnull=True, building__isnull=True)
-                | Q(grid=building.grid_id, building__isnull=True) | Q(building=building.pk))
-    if membership.grid_id:
-        return Q(grid__isnull=True, building__isnull=True) | Q(grid=membership.grid_id)
-    return Q()
-
-
 def readable_consultations(user, now=None):
     """The consultations ``user`` may see: staff and the office every state in their scope;
     residents and grid workers those of their community, grid or building that have opened."""
-    if not user.is_authenticated or not user.is_active:
-        return Consultation.objects.none()
-    if user.is_superuser:
-        return Consultation.objects.order_by(*ORDER)
     now = now or timezone.now()
     opened = Q(opens_at__isnull=False, opens_at__lte=now) | Q(closed_at__isnull=False)
-    combined: Q | None = None
-    for m in memberships_of(user):
-        q = membership_q(Consultation, m, "view")
-        if q is None:
-            continue
-        if m.role not in MANAGING_ROLES:
-            q &= opened & _audience_q(m)
-        combined = q if combined is None else combined | q
-    if combined is None:
-        return Consultation.objects.none()
-    return Consultation.objects.filter(combined).order_by(*ORDER)
+    return addressed_to(Consultation, user, opened, ORDER)
 
 
 def open_for(user, now=None) -> list[Consultation]:

@@ -23,44 +23,53 @@ STAFF_ROLES = (Role.ADMIN, Role.OFFICE, Role.STAFF)
 ORDER = ("-pinned", "-publish_at", "-id")  # explicit: Meta.ordering is dropped by GROUP BY
 
 
-def manages_notices(user) -> bool:
-    """Staff, the street office and admins see notices in every state."""
+def manages(user) -> bool:
+    """Staff, the street office and admins see notices and consultations in every state."""
     return user.is_superuser or any(m.role in STAFF_ROLES for m in memberships_of(user))
 
 
 def _audience_q(membership) -> Q:
-    """Notices addressed to where this member lives or works."""
+    """Records (notices, consultations) addressed to where this member lives or works: the whole
+    community, their grid or their building."""
+    whole_community = Q(grid__isnull=True, building__isnull=True)
     if membership.household_id:
         building = membership.household.building
-        return (Q(grid__isnull=True) | Q(grid=building.grid_id, building__isnull=True)
+        return (whole_community | Q(grid=building.grid_id, building__isnull=True)
                 | Q(building=building.pk))
     if membership.grid_id:
-        return Q(grid__isnull=True) | Q(grid=membership.grid_id)
-    return Q()  # a community-wide role: every notice of the community
+        return whole_community | Q(grid=membership.grid_id)
+    return Q()  # a community-wide role: every record of the community
+
+
+def addressed_to(model, user, live: Q, order):
+    """The rows of ``model`` (addressed to a community, a grid or a building) that ``user`` may
+    read: staff, the street office and admins every row of their scope; everyone else the
+    ``live`` rows addressed to where they live or work. Decided per membership, so a staff member
+    of one community who lives in another sees only live ones there."""
+    if not user.is_authenticated or not user.is_active:
+        return model.objects.none()
+    if user.is_superuser:
+        return model.objects.order_by(*order)
+    combined: Q | None = None
+    for m in memberships_of(user):
+        q = membership_q(model, m, "view")
+        if q is None:
+            continue
+        if m.role not in STAFF_ROLES:
+            q &= live & _audience_q(m)
+        combined = q if combined is None else combined | q
+    if combined is None:
+        return model.objects.none()
+    return model.objects.filter(combined).order_by(*order)
 
 
 def readable_notices(user, now=None):
     """The notices ``user`` may read: staff every state in their scope; everyone else the
-    published notices of their community, grid or building. Decided per membership, so a
-    staff member of one community who lives in another sees only published ones there."""
-    if not user.is_authenticated or not user.is_active:
-        return Notice.objects.none()
-    if user.is_superuser:
-        return Notice.objects.order_by(*ORDER)
+    published notices of their community, grid or building."""
     now = now or timezone.now()
     published = (Q(publish_at__isnull=False, publish_at__lte=now)
                  & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)))
-    combined: Q | None = None
-    for m in memberships_of(user):
-        q = membership_q(Notice, m, "view")
-        if q is None:
-            continue
-        if m.role not in STAFF_ROLES:
-            q &= published & _audience_q(m)
-        combined = q if combined is None else combined | q
-    if combined is None:
-        return Notice.objects.none()
-    return Notice.objects.filter(combined).order_by(*ORDER)
+    return addressed_to(Notice, user, published, ORDER)
 
 
 def mark_read(notice: Notice, user) -> bool:

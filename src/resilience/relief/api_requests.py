@@ -24,6 +24,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.api.errors import error_detail
 from resilience.people.models import Volunteer
 from resilience.places.models import Community
 from resilience.relief import dispatch
@@ -33,16 +34,12 @@ from resilience.relief.models import DispatchBatch, NeedRequest
 from resilience.relief.priority import explain
 
 
-def _errors(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-
-
 def _run(fn, *args, **kwargs):
     """Call a service; its ValidationError becomes a 400 naming the field, PermissionDenied 403."""
     try:
         return fn(*args, **kwargs)
     except ValidationError as exc:
-        raise serializers.ValidationError(_errors(exc))
+        raise serializers.ValidationError(error_detail(exc))
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc) or None)
 

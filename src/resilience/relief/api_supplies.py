@@ -24,6 +24,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.api.errors import error_detail
 from resilience.core.scope import can, can_any
 from resilience.people.models import Household
 from resilience.places.models import Community, Facility
@@ -34,10 +35,6 @@ from resilience.relief.filtersets_supplies import (DistributionFilterSet, GroupP
 from resilience.relief.models import (Distribution, GroupPurchase, Item, PurchaseLine,
                                       PurchaseOrder, ReserveNorm, StockLot, StockMovement)
 from resilience.relief.vocab import MovementKind, PurchaseStatus
-
-
-def errors_of(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
 
 
 class ItemSerializer(ScopedSerializer):
@@ -203,7 +200,7 @@ class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     moved = ledger.transfer(item, warehouse, destination, quantity, by=user,
                                             reason=data["reason"])
         except ValidationError as exc:
-            return Response(errors_of(exc), status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         return Response(MovementSerializer(moved, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -314,7 +311,7 @@ class DistributionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 if not can(request.user, "add", made):
                     raise DjangoPermissionDenied
         except ValidationError as exc:
-            return Response(errors_of(exc), status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
         except DjangoPermissionDenied:
             raise PermissionDenied(_("You may not hand out supplies there."))
         return Response(DistributionSerializer(made, context={"request": request}).data,
@@ -400,7 +397,7 @@ class GroupPurchaseViewSet(ScopedViewSet):
         try:
             line = purchases.add_line(purchase, **form.validated_data)
         except ValidationError as exc:
-            return Response(errors_of(exc), status=400)
+            return Response(error_detail(exc), status=400)
         return Response(PurchaseLineSerializer(line).data, status=201)
 
     @extend_schema(request=OrderInput, responses=PurchaseOrderSerializer)
@@ -425,7 +422,7 @@ class GroupPurchaseViewSet(ScopedViewSet):
             else:
                 order = purchases.order_as_resident(purchase, request.user, data["quantities"])
         except ValidationError as exc:
-            return Response(errors_of(exc), status=400)
+            return Response(error_detail(exc), status=400)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         if order is None:
@@ -448,7 +445,7 @@ class GroupPurchaseViewSet(ScopedViewSet):
         try:
             purchases.advance(purchase, request.user, form.validated_data["status"])
         except ValidationError as exc:
-            return Response(errors_of(exc), status=400)
+            return Response(error_detail(exc), status=400)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc))
         return Response(GroupPurchaseSerializer(purchase, context={"request": request}).data)

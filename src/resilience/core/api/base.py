@@ -18,6 +18,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from resilience.core.actor import _actor, _source
+from resilience.core.api.errors import error_detail
 from resilience.core.scope import can
 
 ACTION_OF = {
@@ -57,9 +58,7 @@ class ScopedSerializer(serializers.ModelSerializer):
         try:
             instance.clean()
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-            )
+            raise serializers.ValidationError(error_detail(exc))
         return attrs
 
     def _save(self, instance, validated_data):

@@ -6,10 +6,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+def error_detail(exc: DjangoValidationError) -> dict:
+    """The API's error body for a Django ValidationError: ``{field: [reasons]}``, or
+    ``{"non_field_errors": [reasons]}`` when it names no field."""
+    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        return Response(error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         return Response({"non_field_errors": [f"conflicts with existing data: {exc}".splitlines()[0]]},
                         status=status.HTTP_400_BAD_REQUEST)

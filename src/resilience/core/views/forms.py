@@ -128,6 +128,15 @@ class ScopedModelForm(forms.ModelForm):
 
 
 
+def flash_errors(request, exc) -> None:
+    """A service's ValidationError as error messages on the next page (for buttons that post
+    without a form to show)."""
+    from django.contrib import messages
+
+    for text in exc.messages:
+        messages.error(request, text)
+
+
 def add_errors(form, exc) -> None:
     """A service's ValidationError on the form: on the field it names, or on the whole form."""
     if hasattr(exc, "error_dict"):

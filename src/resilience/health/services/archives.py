@@ -37,10 +37,6 @@ def acting(user):
     return acting_as(user, current_source() or "health")
 
 
-def errors_of(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-
-
 # --- reading ---------------------------------------------------------------------------------
 
 def read_archive(user, archive: HealthArchive, channel: str = "web", ip: str | None = None,

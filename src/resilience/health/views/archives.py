@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from resilience.core.scope import can, can_any
+from resilience.core.api.errors import error_detail
+from resilience.core.views.forms import flash_errors
 from resilience.core.views.generic import ObjectViews, client_ip
 from resilience.core.views.tables import Column
 from resilience.health import fhir
@@ -31,12 +33,6 @@ def clear(name: str, label) -> Column:
     """A column of an encrypted field shown in clear: only on pages whose reading is logged or
     that only health workers reach."""
     return Column(name, label, value=lambda obj: getattr(obj, name) or "—")
-
-
-def errors_to_messages(request, exc: ValidationError) -> None:
-    for texts in archives.errors_of(exc).values():
-        for text in texts:
-            messages.error(request, text)
 
 
 class HealthArchiveViews(ObjectViews):
@@ -114,7 +110,7 @@ def add_part(request, pk: int, kind: str):
         try:
             archives.add_part(request.user, archive, PART_MODELS[kind], **fields)
         except ValidationError as exc:
-            errors_to_messages(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Saved."))
     else:
@@ -145,7 +141,7 @@ def withdraw_consent(request, pk: int, part: int):
     try:
         archives.withdraw_consent(request.user, consent)
     except ValidationError as exc:
-        errors_to_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Consent withdrawn."))
     return redirect(archive.get_absolute_url())
@@ -162,7 +158,7 @@ def start_care_plan(request, pk: int):
         try:
             care.start_care_plan(request.user, archive.resident, **form.cleaned_data)
         except ValidationError as exc:
-            errors_to_messages(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Care plan started; the first follow-up is scheduled."))
     else:
@@ -198,7 +194,7 @@ def import_fhir(request):
             archive = fhir.import_bundle(request.user, form.cleaned_data["resident"],
                                          form.cleaned_data["file"].read())
         except ValidationError as exc:
-            for where, texts in archives.errors_of(exc).items():
+            for where, texts in error_detail(exc).items():
                 for text in texts:
                     form.add_error(None, f"{where}: {text}")
         except PermissionDenied as exc:

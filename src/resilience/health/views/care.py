@@ -19,7 +19,8 @@ from resilience.health.filtersets import CarePlanFilterSet, FollowUpFilterSet
 from resilience.health.forms import CarePlanForm, RecordFollowUpForm
 from resilience.health.models import CarePlan, FollowUp, HealthArchive, Referral, Screening
 from resilience.health.services import care, screening
-from resilience.health.views.archives import clear, errors_to_messages
+from resilience.core.views.forms import flash_errors
+from resilience.health.views.archives import clear
 
 
 class CarePlanViews(ObjectViews):
@@ -124,7 +125,7 @@ def record_followup(request, pk: int):
         try:
             _done, following = care.record(request.user, followup, **form.cleaned_data)
         except ValidationError as exc:
-            errors_to_messages(request, exc)
+            flash_errors(request, exc)
         else:
             if following is not None:
                 messages.success(request, _("Recorded. Next follow-up on %(date)s.") % {

@@ -18,7 +18,8 @@ from resilience.health.filtersets import ReferralFilterSet, ScreeningRoundFilter
 from resilience.health.forms import CloseReferralForm, ReferForm, ScreeningForm
 from resilience.health.models import Referral, Screening, ScreeningRound
 from resilience.health.services import screening as service
-from resilience.health.views.archives import clear, errors_to_messages
+from resilience.core.views.forms import flash_errors
+from resilience.health.views.archives import clear
 from resilience.health.vocab import ReferralStatus
 
 
@@ -120,7 +121,7 @@ def start_round(request, incident: int):
     try:
         round_ = service.start_round(request.user, found)
     except ValidationError as exc:
-        errors_to_messages(request, exc)
+        flash_errors(request, exc)
         existing = ScreeningRound.objects.filter(incident=found).first()
         return redirect(existing.get_absolute_url() if existing else "health:home")
     messages.success(request, _("Screening round started."))
@@ -157,7 +158,7 @@ def refer(request, pk: int):
             referral = service.refer(request.user, item.resident, screening=item,
                                      **form.cleaned_data)
         except ValidationError as exc:
-            errors_to_messages(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Referral opened; a follow-up call is scheduled."))
             return redirect(referral.get_absolute_url())
@@ -172,7 +173,7 @@ def advance(request, pk: int):
     try:
         service.advance_referral(request.user, referral, status, request.POST.get("outcome", ""))
     except ValidationError as exc:
-        errors_to_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Referral updated."))
     return redirect(referral.get_absolute_url())

@@ -414,7 +414,6 @@ def test_concurrent_votes_for_one_household_count_once(world):
 
 @pytest.mark.django_db
 def test_the_portal_lists_open_consultations_with_the_voters_state(world):
-    from resilience.participation.views.portal import home  # noqa: F401 — the portal is installed
 
     c = make(world, secret=True)
     later = make(world, title="Not yet", opened=False)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from resilience.core.views.forms import flash_errors
 from resilience.core.views.generic import ObjectViews
 from resilience.core.views.tables import Column
 from resilience.participation import consultations as services
@@ -109,11 +110,6 @@ def results_context(user, consultation: Consultation) -> dict:
     return {"result": result, "reason_text": services.reason_text(result["reason"])}
 
 
-def _show_errors(request, exc: ValidationError) -> None:
-    for text in exc.messages:
-        messages.error(request, text)
-
-
 @login_required
 @require_POST
 def open_now(request, pk: int):
@@ -121,7 +117,7 @@ def open_now(request, pk: int):
     try:
         services.open_now(consultation, request.user)
     except ValidationError as exc:
-        _show_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Voting is open."))
     return redirect(consultation.get_absolute_url())
@@ -137,7 +133,7 @@ def close(request, pk: int):
     try:
         services.close(consultation, request.user, reason=form.cleaned_data.get("reason", ""))
     except ValidationError as exc:
-        _show_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Voting is closed and the votes are counted."))
     return redirect(consultation.get_absolute_url())
@@ -150,7 +146,7 @@ def publish(request, pk: int):
     try:
         services.publish(consultation, request.user)
     except ValidationError as exc:
-        _show_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("The results are published."))
     return redirect(consultation.get_absolute_url())

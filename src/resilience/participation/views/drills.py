@@ -17,17 +17,13 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from resilience.core.scope import can
+from resilience.core.views.forms import flash_errors
 from resilience.core.views.generic import ObjectViews
 from resilience.participation import drills
 from resilience.participation.filtersets_learning import DrillFilterSet
 from resilience.participation.forms_learning import DrillForm, FinishDrillForm, TimingForm
 from resilience.participation.models import Drill, DrillParticipation, DrillTiming
 from resilience.participation.vocab_learning import DrillStatus
-
-
-def _messages(request, exc: ValidationError) -> None:
-    for text in exc.messages:
-        messages.error(request, text)
 
 
 class DrillViews(ObjectViews):
@@ -106,7 +102,7 @@ def drill_field(request, pk: int):
                 count = drills.tick_building(drill, request.user, building,
                                              request.POST.getlist("present"))
             except ValidationError as exc:
-                _messages(request, exc)
+                flash_errors(request, exc)
             else:
                 messages.success(request, _("%(building)s: %(count)d households present.")
                                  % {"building": building, "count": count})
@@ -154,7 +150,7 @@ def drill_timer(request, pk: int):
     try:
         drills.record_timing(drill, request.user, building=building, **values)
     except ValidationError as exc:
-        _messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("%(building)s: time recorded.") % {"building": building})
     return redirect(f"{drill_field_url(drill)}#building-{building.pk}")
@@ -177,7 +173,7 @@ def finish(request, pk: int):
                                 lessons_learned=form.cleaned_data["lessons_learned"],
                                 actions=form.action_list())
         except ValidationError as exc:
-            _messages(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Drill finished."))
             return redirect("participation:drill_report", pk=drill.pk)
@@ -193,7 +189,7 @@ def cancel(request, pk: int):
     try:
         drills.cancel_drill(drill, request.user)
     except ValidationError as exc:
-        _messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Drill cancelled."))
     return redirect(drill.get_absolute_url())

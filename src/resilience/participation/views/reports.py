@@ -13,16 +13,13 @@ from django.views.decorators.http import require_POST
 
 from resilience.core.scope import can
 from resilience.core.views.files import serve_file
+from resilience.core.views.forms import add_errors, flash_errors
 from resilience.core.views.generic import ObjectViews
 from resilience.participation import services
 from resilience.participation.filtersets import ReportFilterSet
 from resilience.participation.forms import ReportForm, TriageForm
 from resilience.participation.models import Report
 from resilience.participation.vocab import ReportStatus
-
-
-def errors_of(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
 
 
 class ReportViews(ObjectViews):
@@ -69,8 +66,7 @@ def report_new(request):
                                  photo=data["photo"], latitude=data["latitude"],
                                  longitude=data["longitude"], building=data["building"])
         except ValidationError as exc:
-            for field, texts in errors_of(exc).items():
-                form.add_error(field if field in form.fields else None, texts)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Thank you: your report was sent to the community staff."))
             return redirect("participation:report_mine")
@@ -96,9 +92,7 @@ def triage(request, pk: int):
             services.triage(report, request.user, outcome=data["outcome"], note=data["note"],
                             scenario=data["scenario"] or "other")
         except ValidationError as exc:
-            for texts in errors_of(exc).values():
-                for text in texts:
-                    messages.error(request, text)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Report triaged."))
     else:

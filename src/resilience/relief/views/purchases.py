@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from resilience.core.scope import can
+from resilience.core.views.forms import flash_errors
 from resilience.core.views.generic import ObjectViews
 from resilience.relief import purchases
 from resilience.relief.filtersets_supplies import GroupPurchaseFilterSet
@@ -66,11 +67,6 @@ def _purchase(request, pk: int, action: str = "view") -> GroupPurchase:
     return GroupPurchaseViews().get_object(request, pk, action)
 
 
-def _flash(request, exc: ValidationError) -> None:
-    for text in exc.messages:
-        messages.error(request, text)
-
-
 @login_required
 @require_POST
 def purchase_add_line(request, pk: int):
@@ -80,7 +76,7 @@ def purchase_add_line(request, pk: int):
         try:
             purchases.add_line(purchase, **form.cleaned_data)
         except ValidationError as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Line added."))
     else:
@@ -98,7 +94,7 @@ def purchase_advance(request, pk: int):
     try:
         purchases.advance(purchase, request.user, request.POST.get("status", ""))
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     except ValueError:
         messages.error(request, _("Unknown status."))
     else:
@@ -115,7 +111,7 @@ def order_delivered(request, pk: int, order: int):
     try:
         purchases.mark_delivered(found, request.user, request.POST.get("delivered") != "0")
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     return redirect(purchase.get_absolute_url())
 
 

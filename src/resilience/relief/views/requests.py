@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from resilience.core.scope import can_any
 from resilience.core.views.files import serve_file
+from resilience.core.views.forms import add_errors
 from resilience.core.views.generic import ObjectViews
 from resilience.core.views.tables import Column
 from resilience.participation.portal import household_of
@@ -116,9 +117,7 @@ def request_new(request):
                 description=data["description"], medicine=data["medicine"],
                 days_left=data["days_left"], item=data["item"], quantity=data["quantity"])
         except ValidationError as exc:
-            for field, texts in (exc.message_dict if hasattr(exc, "error_dict")
-                                 else {None: exc.messages}).items():
-                form.add_error(field if field in form.fields else None, texts)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("household" if worker else None, str(exc))
         else:

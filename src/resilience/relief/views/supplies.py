@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from resilience.core.scope import can, can_any
+from resilience.core.views.forms import add_errors
 from resilience.core.views.generic import ObjectViews
 from resilience.core.views.tables import Column
 from resilience.places.models import Community
@@ -35,12 +36,6 @@ from resilience.relief.vocab import MovementKind
 def _need(user, action: str, model) -> None:
     if not can_any(user, action, model):
         raise PermissionDenied
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict")
-                          else [(None, exc.messages)]):
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def usable_cell(item: Item):
@@ -193,7 +188,7 @@ def stock_lot(request, pk: int):
                 ledger.count(lot, form.cleaned_data["counted"], by=request.user,
                              reason=form.cleaned_data["reason"])
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Stock-take recorded."))
                 return redirect("relief:stock_lot", pk=lot.pk)
@@ -231,7 +226,7 @@ def stock_move(request, kind: str):
                 ledger.transfer(data["item"], data["warehouse"], data["destination"],
                                 data["quantity"], by=request.user, reason=data["reason"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Recorded in the ledger."))
             return redirect(data["item"].get_absolute_url())
@@ -307,7 +302,7 @@ def distribution_add(request):
                 if not can(request.user, "add", made):
                     raise _OutOfScope
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         except _OutOfScope:
             form.add_error("building", _("You may not hand out supplies there."))
         else:
