@@ -29,7 +29,7 @@ def get(url: str, token: str | None = None, data: dict | None = None):
         return response.status, response.read()
 
 
-def wait_until_up(base: str, process: subprocess.Popen, timeout: float = 120) -> None:
+def wait_until_up(base: str, process: subprocess.Popen, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -79,7 +79,7 @@ def test_demo_serves_a_populated_community_and_stops_on_sigterm(tmp_path):
             masked = row["id_number_masked"]
             assert len(masked) == 18 and masked[3:14] == "*" * 11
         status, body = get(base + "/api/geo/buildings/", token=token)
-        assert len(json.loads(body)["features"]) == 30
+        assert len(json.loads(body)["features"]) == 60  # two communities of 30 buildings
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -92,4 +92,5 @@ def test_demo_serves_a_populated_community_and_stops_on_sigterm(tmp_path):
     output = "".join(lines)
     assert process.returncode == 0, output
     assert "admin" in output and "demo-password-123" in output
+    assert "office" in output  # the street office of the two demo communities
     assert (tmp_path / "var" / "resilience.sqlite3").exists()

@@ -87,8 +87,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from resilience.places.models import Community
 
     if not Community.objects.exists():
-        print("Generating the demo community (one community, ~3,900 residents)…", flush=True)
-        counts = generate(communities=1, seed=args.seed, progress=True)
+        n = max(1, getattr(args, "communities", 1))
+        print(f"Generating the demo ({n} communit{'y' if n == 1 else 'ies'}, ~3,900 residents "
+              "each)…", flush=True)
+        counts = generate(communities=n, seed=args.seed, progress=True)
         print("  " + ", ".join(f"{k}: {v}" for k, v in counts.items()), flush=True)
     if getattr(args, "scenario", "") == "lockdown":
         from resilience.relief import lockdown
@@ -98,11 +100,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"14-day lockdown scenario in {community}: " + (", ".join(
             f"{k}: {v}" for k, v in started.items()) or "already started"), flush=True)
     password = _ensure_admin()
+    from resilience.street.demo import seed_street
+
+    street = seed_street(password)  # the street office and its mutual-aid story (issue 13)
     from django.conf import settings
 
     print(f"Data directory: {settings.DATA_DIR}")
     print(f"Open http://{args.host}:{args.port}/  and sign in as  admin", end="")
     print(f" / {password}" if password else " (password unchanged since the first run)")
+    if street:
+        print(f"The street office of {street['street'].name}: sign in as  office", end="")
+        print(f" / {password}" if password else " (set its password with `resilience manage "
+              "changepassword office`)" if street["office_made"] else " (the admin's first "
+              "password)")
     settings.RESILIENCE_PUBLIC_URL = f"http://{args.host}:{args.port}"  # links in messages
     gateway = _start_fake_gateway()
     monitoring = _start_monitoring()
@@ -344,6 +354,52 @@ def cmd_index(args: argparse.Namespace) -> int:
     return dispatch(args)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=True)
+    from resilience.core.backup import BackupError, backup, default_path
+
+    out = Path(args.out) if args.out else default_path()
+    try:
+        manifest = backup(out, keys=not args.no_keys)
+    except BackupError as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(table["rows"] for table in manifest["tables"].values())
+    print(f"Backed up {len(manifest['tables'])} tables ({rows} rows) and "
+          f"{len(manifest['media'])} media files of the {manifest['vendor']} database to {out}")
+    if manifest["keys"]:
+        print("The archive holds the encryption keys: keep it as safe as the keys themselves.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, laptop=True)
+    from resilience.core.backup import BackupError, read_manifest, restore
+
+    try:
+        manifest = read_manifest(Path(args.file))
+        if not args.yes:
+            answer = input(f"Replace this instance's database and media with the backup of "
+                           f"{manifest['created']}? Type yes: ")
+            if answer.strip().lower() != "yes":
+                print("Nothing changed.")
+                return 1
+        verification, warnings = restore(Path(args.file))
+    except BackupError as exc:
+        print(f"Restore failed: {exc}", file=sys.stderr)
+        return 1
+    for warning in warnings:
+        print(f"Note: {warning}")
+    if not verification.identical:
+        print("Restored, but these differ from the backup: "
+              + ", ".join(verification.differing_tables + verification.differing_files),
+              file=sys.stderr)
+        return 1
+    print(f"Restored and verified: {verification.tables} tables ({verification.rows} rows) and "
+          f"{verification.files} media files identical to the backup.")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup(args.data_dir, laptop=False)
     from django.core.management import execute_from_command_line
@@ -370,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--seed", type=int, default=1, help="seed of the demo generator (default 1)")
+    p.add_argument("--communities", type=int, default=2,
+                   help="communities generated into an empty database, side by side in one "
+                   "street (default 2, for the street office's mutual aid; 1 starts faster)")
     p.add_argument("--scenario", choices=["lockdown"], default="",
                    help="start a scenario in the demo community: lockdown = day one of a 14-day "
                    "lockdown (open needs survey, ~40 open requests, stock, volunteers)")
@@ -436,7 +495,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("bench", cmd_bench, "Run a benchmark and print its table (results also as JSON "
             "under benchmarks/results/).")
-    p.add_argument("name", choices=["ingest", "alerts", "response", "predict", "relief"], help="which benchmark")
+    from resilience.bench import BENCHMARKS
+
+    p.add_argument("name", choices=BENCHMARKS, help="which benchmark")
     p.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     p.add_argument("--output", default=None, help="JSON results file")
     p.add_argument("--databases", default="postgresql,sqlite",
@@ -445,6 +506,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--postgres", default=None, metavar="URL",
                    help="scratch PostgreSQL database the benchmark creates and drops (default "
                    "RESILIENCE_BENCH_POSTGRES or postgres://postgres@127.0.0.1:5432/resilience_bench)")
+    p.add_argument("--url", default=None, help="load: a running server on loopback (default: "
+                   "start one on a scratch database per --databases)")
+    p.add_argument("--clients", type=int, default=None, help="load: concurrent clients (50; quick 10)")
+    p.add_argument("--seconds", type=float, default=None, help="load: duration (60; quick 10)")
 
     p = add("backtest", cmd_backtest, "Replay the simulator's scenarios (with noise, gaps and "
             "false starts) through threshold rules alone and with forecast rules; print alarms, "
@@ -454,6 +519,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every scenario (the default)")
     p.add_argument("--days", type=int, default=1, help="days of normal readings (default 1)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+
+    p = add("backup", cmd_backup, "Back up the database, media files and keys into one .tar.gz "
+            "with a manifest of checksums (docs/reliability.md).")
+    p.add_argument("--out", default=None,
+                   help="archive to write (default <data dir>/backups/resilience-<time>.tar.gz)")
+    p.add_argument("--no-keys", action="store_true",
+                   help="leave the encryption keys out (keep them safe elsewhere)")
+
+    p = add("restore", cmd_restore, "Replace this instance's database, media and keys with a "
+            "backup's, then verify every table and file against its manifest.")
+    p.add_argument("file", help="archive written by `resilience backup`")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     p = add("import-cap", cmd_import_cap, "Import an upstream CAP 1.2 alert (file or http(s) "
             "URL) and relay it to the communities its area covers; exit status 1 with the reason "

@@ -48,7 +48,11 @@ def database(data: Path) -> dict:
         import dj_database_url
 
         try:
-            db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+            # A connection per request, closed after it: under ASGI each request runs in a
+            # thread of its own, so persistent connections would pile up (50 clients took all
+            # of PostgreSQL's 100 connections in `resilience bench load`). Long-running
+            # workers and ingesters keep theirs: they have no request boundaries.
+            db = dj_database_url.parse(url, conn_max_age=0)
         except Exception as exc:  # the library raises several types for bad URLs
             raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
         db.setdefault("TEST", {})["NAME"] = env("RESILIENCE_TEST_DATABASE", "") or None

@@ -3,11 +3,13 @@
 Operator configuration comes from environment variables (see ``config.py``); this file only wires
 the framework. A bad setting fails fast with a message that says what to set.
 """
+import datetime as dt
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
 from resilience import config
+from resilience.core import headers
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = config.data_dir()
@@ -31,6 +33,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "leaflet",
+    "axes",  # sign-in lockout after repeated failures (docs/reliability.md)
+    "csp",  # Content-Security-Policy header and nonces
     "resilience.core",
     "resilience.places",
     "resilience.people",
@@ -42,10 +46,13 @@ INSTALLED_APPS = [
     "resilience.participation",
     "resilience.health",
     "resilience.relief",
+    "resilience.assessment",
+    "resilience.street",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -56,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "resilience.core.middleware.ActorMiddleware",
+    "resilience.core.middleware.IdleSessionMiddleware",  # idle timeout (SESSION_COOKIE_AGE)
+    "resilience.core.middleware.LockoutMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "resilience.urls"
@@ -83,6 +92,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 # Passwords first; residents may also sign in with phone number + SMS code (docs/phone-login.md).
 AUTHENTICATION_BACKENDS = [
+    "resilience.core.auth.LockoutBackend",  # first: refuses locked-out names and addresses
     "django.contrib.auth.backends.ModelBackend",
     "resilience.core.auth.PhoneCodeBackend",
 ]
@@ -93,7 +103,10 @@ LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTH_PASSWORD_VALIDATORS[0]["OPTIONS"] = {"min_length": 10}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -175,6 +188,7 @@ RESILIENCE_DELIVERY_LEASE_SECONDS = int(config.env("RESILIENCE_DELIVERY_LEASE_SE
 SHELTER_M2_PER_PERSON = float(config.env("RESILIENCE_SHELTER_M2_PER_PERSON", "2") or 2)
 WORKER_MODULES = ["resilience.alerts.jobs", "resilience.response.jobs", "resilience.monitoring.jobs", "resilience.health.jobs",
                   "resilience.relief.jobs", "resilience.participation.jobs"]
+WORKER_MODULES += ["resilience.street.jobs"]  # loans past their end (issue 13)
 
 LOGGING = {
     "version": 1,
@@ -182,3 +196,57 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": config.env("RESILIENCE_LOG_LEVEL", "WARNING")},
 }
+
+# Security (docs/reliability.md "Authentication", docs/configuration.md). The laptop demo runs on
+# plain http; RESILIENCE_HTTPS=1 turns on what only makes sense behind TLS.
+# Sign-in lockout (django-axes): this many failures for one account name, or from one client
+# address, lock it for the cool-off; a success resets the count; `resilience manage
+# axes_reset_username <name>` (or axes_reset_ip, axes_reset) releases it at once.
+AXES_FAILURE_LIMIT = int(config.env("RESILIENCE_LOGIN_FAILURE_LIMIT", "10") or 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(config.env("RESILIENCE_LOGIN_LOCKOUT_MINUTES", "15") or 15))
+AXES_LOCKOUT_PARAMETERS = "resilience.core.auth.lockout_parameters"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # released a fixed time after the lock
+AXES_LOCKOUT_CALLABLE = "resilience.core.views.account.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "phone"]
+AXES_VERBOSE = False
+# axes.W002 looks for its own middleware by name; ours is that class made synchronous-only.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+# Behind a reverse proxy every client would share its address: name how many proxies to trust.
+if config.env("RESILIENCE_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(config.env("RESILIENCE_PROXY_COUNT"))
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+RESILIENCE_PHONE_CODES_PER_IP_HOUR = int(config.env("RESILIENCE_PHONE_CODES_PER_IP_HOUR", "20") or 0)
+
+# Idle timeout: requests move the session's expiry on (IdleSessionMiddleware, at most once a
+# minute rather than SESSION_SAVE_EVERY_REQUEST's write per request), so it ends this long after
+# the last.
+SESSION_COOKIE_AGE = 60 * int(config.env("RESILIENCE_SESSION_IDLE_MINUTES", "120") or 120)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; htmx reads it from the page, not the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+RESILIENCE_HTTPS = config.flag("RESILIENCE_HTTPS", False)
+if RESILIENCE_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
+    SECURE_HSTS_SECONDS = int(config.env("RESILIENCE_HSTS_SECONDS", "31536000") or 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("RESILIENCE_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = config.flag("RESILIENCE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading binds the whole registered domain in every browser: the operator's choice.
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if config.flag("RESILIENCE_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp). Scripts only from here or inline with the per-request
+# nonce; the few inline event handlers are allowed by their hashes (CSP_INLINE_HANDLERS, checked
+# by tests/reliability/test_headers.py). Styles may be inline (style attributes are common and
+# cannot run code). Map tiles come from RESILIENCE_TILE_URL's host.
+CSP_INLINE_HANDLERS = ["this.form.submit()", "window.print()", "window.print(); return false;"]
+CONTENT_SECURITY_POLICY = headers.content_security_policy(RESILIENCE_TILE_URL, CSP_INLINE_HANDLERS)

@@ -120,7 +120,7 @@ def test_from_a_graded_risk_to_a_verified_hazard(world_with_a_due_inspection, li
     cards.nth(0).locator("label:has-text('Pass')").click()
     cards.nth(1).locator("label:has-text('Fail')").click()
     cards.nth(1).locator("textarea").fill("Two emergency lights on the 2nd floor are dead")
-    worker.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
+    worker.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
     worker.screenshot(path=str(results_dir / "inspection-phone.png"), full_page=True)
     worker.click("button:has-text('Submit inspection')")
     worker.wait_for_selector("#hazards-found a")
@@ -153,7 +153,7 @@ def test_from_a_graded_risk_to_a_verified_hazard(world_with_a_due_inspection, li
     worker.wait_for_selector("[data-status=rectified]")
     assert worker.locator("[data-action=verify]").count() == 0
     worker.locator(".event-photo img").scroll_into_view_if_needed()
-    worker.wait_for_function("document.querySelector('.event-photo img').naturalWidth === 8")
+    worker.wait_for_function("() => document.querySelector('.event-photo img').naturalWidth === 8")
     worker.screenshot(path=str(results_dir / "hazard-rectified-phone.png"), full_page=True)
 
     # staff_a verifies: the hazard shows "verified"

@@ -3,26 +3,14 @@ as a table and written as JSON; never timed assertions in tests."""
 from __future__ import annotations
 
 
+# name → module under resilience.bench with a ``run(args) -> int``; the CLI offers these names.
+BENCHMARKS = ("ingest", "alerts", "response", "predict", "relief", "assess", "street", "load")
+
+
 def run_benchmark(args) -> int:
     """Entry point of ``resilience bench``."""
-    if args.name == "ingest":
-        from resilience.bench.ingest import run
+    if args.name not in BENCHMARKS:
+        raise SystemExit(f"unknown benchmark {args.name!r}")
+    from importlib import import_module
 
-        return run(args)
-    if args.name == "alerts":
-        from resilience.bench.alerts import run
-
-        return run(args)
-    if args.name == "response":
-        from resilience.bench.response import run
-
-        return run(args)
-    if args.name == "predict":
-        from resilience.bench.predict import run
-
-        return run(args)
-    if args.name == "relief":
-        from resilience.bench.relief import run
-
-        return run(args)
-    raise SystemExit(f"unknown benchmark {args.name!r}")
+    return import_module(f"resilience.bench.{args.name}").run(args)

@@ -9,3 +9,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from resilience.core import changelog  # noqa: F401  (connects the change-log receivers)
+        from resilience.core import middleware  # noqa: F401  (stamps the idle timer at sign-in)

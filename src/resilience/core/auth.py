@@ -20,10 +20,16 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.models import AccessBase
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
+from django.core.cache import cache
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext, gettext_noop
@@ -102,7 +108,9 @@ def _code_hash(number_hash: str, code: str) -> str:
 def _may_use_phone(user) -> bool:
     if not user.is_active or user.is_superuser or user.is_staff:
         return False
-    roles = set(user.memberships.values_list("role", flat=True))
+    from resilience.people.models.memberships import current_q
+
+    roles = set(user.memberships.filter(current_q()).values_list("role", flat=True))
     return roles <= PHONE_SIGN_IN_ROLES
 
 
@@ -236,6 +244,74 @@ def check_code(number_hash: str, code: str) -> bool:
         otc.attempts += 1
         otc.save(update_fields=["attempts"])
         return False
+
+
+def check_client_rate(ip: str | None, now: dt.datetime | None = None) -> None:
+    """Raise ``RateLimited`` when the client at ``ip`` has asked for too many codes this hour.
+
+    The per-number limits stop a flood to one phone; this one stops one client from walking
+    through many numbers (SMS cost, enumeration by timing). A fixed one-hour window in the cache:
+    per process with the default cache, shared when ``CACHES`` points at a shared one.
+    """
+    limit = getattr(settings, "RESILIENCE_PHONE_CODES_PER_IP_HOUR", 20)
+    if not ip or not limit:
+        return
+    now = now or timezone.now()
+    window = int(now.timestamp() // 3600)
+    key = f"phone-codes:{crypto.keyed_hash(ip, 'client-ip')[:32]}:{window}"
+    count = cache.get_or_set(key, 0, timeout=3600)
+    if count >= limit:
+        raise RateLimited(dt.timedelta(seconds=(window + 1) * 3600 - now.timestamp()))
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=3600)
+
+
+def lockout_parameters(request_or_attempt, credentials: dict | None = None) -> list[str]:
+    """What django-axes counts failures by (``AXES_LOCKOUT_PARAMETERS``): the account name and
+    the client address, each on its own. A phone-code sign-in has no account name: counting it
+    under an empty name would lock every phone sign-in at once, so it counts by address only
+    (the code itself dies after ``MAX_ATTEMPTS`` wrong tries)."""
+    if credentials is not None:
+        name = credentials.get("username")
+    elif isinstance(request_or_attempt, AccessBase):
+        name = request_or_attempt.username
+    else:
+        name = getattr(request_or_attempt, "POST", {}).get("username")
+    return ["username", "ip_address"] if name else ["ip_address"]
+
+
+@receiver(user_locked_out)
+def _flag_django_request(sender, request=None, **kwargs):
+    """On the failure that reaches the limit, django-axes flags the request it was given; under
+    the API that is DRF's wrapper, which ``LockoutMiddleware`` never sees: flag Django's too.
+    (Connected when this module loads, which Django does before the first sign-in.)"""
+    inner = getattr(request, "_request", None)
+    if inner is not None:
+        inner.axes_locked_out = True
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, first in ``AUTHENTICATION_BACKENDS`` (docs/reliability.md).
+
+    Every sign-in that comes through the web or the API carries the request, and is refused while
+    its account name or its client address is locked out. Calls without a request (the test
+    client, the shell) cannot be attributed to a client and are left to the other backends.
+    The lockout flag is also set on Django's request under a DRF one, so that the token endpoint
+    answers 429 like the sign-in page.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        try:
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        except AxesBackendPermissionDenied:
+            inner = getattr(request, "_request", None)
+            if inner is not None:
+                inner.axes_locked_out = True
+            raise
 
 
 class PhoneCodeBackend(BaseBackend):

@@ -20,7 +20,7 @@ def parse_geometry(value, allowed: set[str] | None = None) -> BaseGeometry:
     if not isinstance(value, dict):
         raise ValidationError(_("Geometry must be a GeoJSON geometry object."))
     kind = value.get("type")
-    if kind not in GEOMETRY_TYPES:
+    if not isinstance(kind, str) or kind not in GEOMETRY_TYPES:  # a list or dict is unhashable
         raise ValidationError(_("Unknown geometry type %(type)r.") % {"type": kind})
     if allowed and kind not in allowed:
         raise ValidationError(

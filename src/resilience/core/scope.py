@@ -21,9 +21,11 @@ def memberships_of(user) -> list:
     """The user's memberships, loaded once per user object."""
     cached = getattr(user, "_resilience_memberships", None)
     if cached is None:
+        from resilience.people.models.memberships import current_q
+
         Membership = apps.get_model("people", "Membership")
         cached = list(
-            Membership.objects.filter(user=user).select_related(
+            Membership.objects.filter(current_q(), user=user).select_related(
                 "household__building", "grid", "community", "region"
             )
         )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from resilience.core.views import pages, phone_login
+from resilience.core.views import account, pages, phone_login
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
@@ -10,4 +10,8 @@ urlpatterns = [
     path("login/phone/", phone_login.phone_login, name="phone_login"),
     path("login/phone/code/", phone_login.phone_code, name="phone_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/token/", account.create_token, name="account_token_create"),
+    path("account/token/revoke/", account.revoke_token, name="account_token_revoke"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
 ]

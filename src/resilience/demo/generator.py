@@ -34,7 +34,9 @@ from resilience.demo.sensors import generate_sensors
 from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
 from resilience.health import demo as health_demo
 from resilience.participation import demo as participation_demo
+from resilience.assessment.demo import seed_assessment
 from resilience.participation.demo_consultations import seed_consultations
+from resilience.people.demo import seed_pairings
 from resilience.participation.demo_learning import seed_learning
 from resilience.relief import demo_requests as relief_requests_demo
 from resilience.relief.demo_supplies import seed_supplies
@@ -94,6 +96,7 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
                 street = _street(layout.place(index), regions, counts)
                 plan = plan_community(index, seed, today, street, phones)
                 _save(plan, counts)
+                _add(counts, seed_pairings(plan.community, today))
                 _add(counts, generate_risks(plan.community, random.Random(
                     f"resilience-demo-risks:{seed}:{index}"), today))
                 _add(counts, generate_inspections(plan.community, random.Random(
@@ -109,6 +112,7 @@ def generate(communities: int = 1, seed: int = 1, progress: bool = False,
                 _add(counts, seed_supplies(plan.community, today))
                 # after the supplies demo, so requests can name stocked items
                 _add(counts, relief_requests_demo.seed_requests(plan.community, today))
+                _add(counts, seed_assessment(plan.community))  # last: it measures all above
     counts["change log entries"] = ChangeLogEntry.objects.count() - log_before
     return counts
 

@@ -310,6 +310,7 @@ class ScreeningViewSet(ScopedViewSet):
     def optimise(self, queryset):
         return queryset.select_related("resident", "round")
 
+    @extend_schema(request=StartRoundSerializer, responses={201: ScreeningSerializer(many=True)})
     def create(self, request, *args, **kwargs):
         """Start a screening round for a closed incident: ``{"incident": <id>}``."""
         from resilience.response.models import Incident

@@ -67,9 +67,10 @@ def seed(community, today: dt.date | None = None) -> dict[str, int]:
             _archive(resident, tags, index, worker, today)
             counts["health archives"] += 1
             first_on = today if index == 0 else today - dt.timedelta(days=(index % 9) - 3)
+            alone = V.ELDERLY_ALONE in tags and V.DIALYSIS not in tags
             plan = CarePlan.objects.create(
                 community=community, resident=resident, assignee=worker,
-                kind="chronic" if index % 5 else "elderly_alone",
+                kind="elderly_alone" if alone else "chronic",
                 interval_days=7 if V.DIALYSIS in tags else 30,
                 started_on=today - dt.timedelta(days=60),
                 goal="规律透析，监测体重与血压" if V.DIALYSIS in tags else "血压血糖达标，按时服药")

@@ -12,17 +12,29 @@ from pathlib import Path
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
 
 ICD10_SYSTEM = "http://hl7.org/fhir/sid/icd-10"
 CODE_LIST = Path(__file__).with_name("fixtures") / "icd10_chronic.csv"
 
 
 @functools.cache
-def icd10_codes() -> dict[str, str]:
-    """``{code: display}`` of the curated ICD-10 list."""
+def _icd10_rows() -> list[dict[str, str]]:
     with CODE_LIST.open(encoding="utf-8") as handle:
-        return {row["code"].strip().upper(): row["display"].strip() for row in csv.DictReader(handle)}
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+@functools.cache
+def icd10_codes() -> dict[str, str]:
+    """``{code: display}`` of the curated ICD-10 list (the WHO English title: it is what is
+    stored and exported)."""
+    return {row["code"].upper(): row["display"] for row in _icd10_rows()}
+
+
+@functools.cache
+def _icd10_zh() -> dict[str, str]:
+    return {row["code"].upper(): row["display_zh"] for row in _icd10_rows()
+            if row.get("display_zh")}
 
 
 def icd10_display(code: str) -> str | None:
@@ -30,8 +42,18 @@ def icd10_display(code: str) -> str | None:
     return icd10_codes().get((code or "").strip().upper())
 
 
+def icd10_label(code: str, display: str = "") -> str:
+    """The condition's name for the reader: the Chinese title of a curated code when the page is
+    in Chinese (the standard Chinese ICD-10 name), else ``display`` or the English title."""
+    code = (code or "").strip().upper()
+    if (get_language() or "").startswith("zh") and code in _icd10_zh():
+        if not display or display == icd10_codes().get(code):  # an imported text stays as given
+            return _icd10_zh()[code]
+    return display or icd10_codes().get(code, "")
+
+
 def icd10_choices() -> list[tuple[str, str]]:
-    return [(code, f"{code} {display}") for code, display in sorted(icd10_codes().items())]
+    return [(code, f"{code} {icd10_label(code)}") for code in sorted(icd10_codes())]
 
 
 class ConditionStatus(models.TextChoices):

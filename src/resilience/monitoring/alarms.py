@@ -88,14 +88,14 @@ def refresh_alarms(alarms: Iterable[Alarm]) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"UPDATE {table} AS a SET value = v.value, last_seen_at = v.seen "
+                f"UPDATE {table} AS a SET value = v.value, last_seen_at = v.seen "  # nosec B608 # table from _meta
                 f"FROM unnest(%s::bigint[], %s::float8[], %s::timestamptz[]) AS v(id, value, seen) "
                 f"WHERE a.id = v.id AND a.status = 'open'",
                 [[a.pk for a in alarms], [a.value for a in alarms],
                  [a.last_seen_at for a in alarms]])
         else:
             adapt = connection.ops.adapt_datetimefield_value
-            cursor.executemany(f"UPDATE {table} SET value = %s, last_seen_at = %s "
+            cursor.executemany(f"UPDATE {table} SET value = %s, last_seen_at = %s "  # nosec B608 # table from _meta
                                f"WHERE id = %s AND status = 'open'",
                                [(a.value, adapt(a.last_seen_at), a.pk) for a in alarms])
     return len(alarms)

@@ -2,6 +2,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from resilience.core.filters import UtcIsoDateTimeFilter
 from resilience.monitoring.models import Alarm, Rule
 from resilience.monitoring.vocab import AlarmLevel, RuleKind, SensorKind
 from resilience.places.filtersets import SearchFilterSet
@@ -42,9 +43,9 @@ class AlarmFilterSet(SearchFilterSet):
     facility = django_filters.NumberFilter(field_name="sensor__facility", label=_("facility"))
     acknowledged = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull",
                                                 exclude=True, label=_("acknowledged"))
-    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte",
+    opened_after = UtcIsoDateTimeFilter(field_name="opened_at", lookup_expr="gte",
                                                     label=_("opened from"))
-    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt",
+    opened_before = UtcIsoDateTimeFilter(field_name="opened_at", lookup_expr="lt",
                                                      label=_("opened before"))
     search_fields = ("message", "sensor__code", "sensor__name")
 

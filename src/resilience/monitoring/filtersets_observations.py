@@ -2,6 +2,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from resilience.core.filters import UtcIsoDateTimeFilter
 from resilience.monitoring.models import DeadLetter, Observation
 
 
@@ -9,9 +10,9 @@ class ObservationFilterSet(django_filters.FilterSet):
     """``?sensor=<code>&since=<ISO 8601>&until=<ISO 8601>``: since inclusive, until exclusive."""
 
     sensor = django_filters.CharFilter(field_name="sensor__code", label=_("sensor code"))
-    since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte",
+    since = UtcIsoDateTimeFilter(field_name="time", lookup_expr="gte",
                                              label=_("from (inclusive)"))
-    until = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="lt",
+    until = UtcIsoDateTimeFilter(field_name="time", lookup_expr="lt",
                                              label=_("until (exclusive)"))
 
     class Meta:
@@ -21,9 +22,9 @@ class ObservationFilterSet(django_filters.FilterSet):
 
 class DeadLetterFilterSet(django_filters.FilterSet):
     sensor = django_filters.CharFilter(field_name="sensor_code", label=_("sensor code"))
-    since = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte",
+    since = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte",
                                              label=_("received from"))
-    until = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt",
+    until = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="lt",
                                              label=_("received until"))
 
     class Meta:

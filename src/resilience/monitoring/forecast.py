@@ -14,6 +14,8 @@ engine calls this on every armed sensor of a batch). Used by the predictive and 
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,6 +83,19 @@ def window_of(readings: Sequence[tuple[datetime, float]], at: datetime | None = 
     return [(t, v) for t, v in readings if start <= t <= at][-MAX_POINTS:]
 
 
+def recent(history: Sequence[tuple[datetime, float]], at: datetime,
+           window: float = DEFAULT_WINDOW) -> Sequence[tuple[datetime, float]]:
+    """``window_of`` for readings already sorted by time (the engine's memory, a replayed
+    series): the same readings, found by bisection instead of a sort and a scan."""
+    end = bisect.bisect_right(history, at, key=_time)
+    start = bisect.bisect_left(history, at - timedelta(seconds=window), 0, end, key=_time)
+    return history[max(start, end - MAX_POINTS):end]
+
+
+def _time(reading: tuple[datetime, float]) -> datetime:
+    return reading[0]
+
+
 def trend(readings: Sequence[tuple[datetime, float]],
           min_points: int = DEFAULT_MIN_POINTS) -> Trend | None:
     """The Theil–Sen line through ``readings`` (sorted ``(time, value)``), or ``None`` with fewer
@@ -90,20 +105,37 @@ def trend(readings: Sequence[tuple[datetime, float]],
     at = readings[-1][0]
     x = np.fromiter(((t - at).total_seconds() for t, _v in readings), float, len(readings))
     y = np.fromiter((v for _t, v in readings), float, len(readings))
-    i, j = np.triu_indices(len(x), 1)
+    i, j = _pairs(len(x))
     dx = x[j] - x[i]
     keep = dx > 0
-    if not keep.any():
+    if keep.all():  # readings at distinct times: the usual case
+        slopes = np.sort((y[j] - y[i]) / dx)
+    elif keep.any():
+        slopes = np.sort((y[j] - y[i])[keep] / dx[keep])
+    else:
         return None
-    slopes = np.sort((y[j] - y[i])[keep] / dx[keep])
-    slope = float(np.median(slopes))
-    level = float(np.median(y - slope * x))
+    slope = _median_of_sorted(slopes)
+    level = _median_of_sorted(np.sort(y - slope * x))
     # The slope's confidence interval from the variance of Kendall's S (no tie correction).
     n, m = len(x), len(slopes)
     sigma = math.sqrt(n * (n - 1) * (2 * n + 5) / 18.0)
     upper = min(int(round((m + _Z * sigma) / 2.0)), m - 1)
     lower = max(int(round((m - _Z * sigma) / 2.0)) - 1, 0)
     return Trend(at, level, slope, float(slopes[lower]), float(slopes[upper]), n)
+
+
+@functools.lru_cache(maxsize=MAX_POINTS + 1)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``i < j`` of ``n`` readings (cached: building them cost as much as the fit)."""
+    return np.triu_indices(n, 1)
+
+
+def _median_of_sorted(values: np.ndarray) -> float:
+    """``np.median`` of sorted values, to the bit, without its overhead (a third of a fit)."""
+    m = len(values)
+    if m % 2:
+        return float(values[m // 2])
+    return float((values[m // 2 - 1] + values[m // 2]) / 2.0)
 
 
 def time_to(line: Trend, target: float, op: str = "above") -> Forecast | None:
@@ -143,6 +175,7 @@ class RunningTrend:
 
     __slots__ = ("at", "level", "slope", "spread", "tau_level", "tau_slope")
     CLIP = 3.0
+    RESTART = 4.0  # × ``tau_slope`` (the window): a longer gap starts the trend afresh
 
     def __init__(self, window: float = DEFAULT_WINDOW) -> None:
         self.at: float | None = None
@@ -156,6 +189,11 @@ class RunningTrend:
             return
         dt = at - self.at
         if dt <= 0:
+            return
+        if dt > self.RESTART * self.tau_slope:
+            # Silent for longer than the window: extrapolating the old trend across the gap (and
+            # clipping the reading against it) would keep a level the readings left long ago.
+            self.at, self.level, self.slope = at, value, 0.0
             return
         predicted = self.level + self.slope * dt
         residual = value - predicted
@@ -213,8 +251,10 @@ def forecast_text(name: str, unit: str, fc: Forecast) -> str:
 
 def sensor_outlook(sensor) -> dict:
     """The sensor's forecasts towards the limits of the rules that watch it (predictive and
-    threshold rules, as the engine applies them), soonest first, and the anomaly score of its
-    latest reading against its baseline. Reads the last ``window`` seconds of its readings."""
+    threshold rules, as the engine applies them), soonest first, then the limits its trend is
+    already past (``seconds`` 0), and the anomaly score of its latest reading against its
+    baseline. Reads the readings of the window its forecast rules fit on (``DEFAULT_WINDOW``
+    without one)."""
     from resilience.monitoring.baseline import score
     from resilience.monitoring.models import Observation
     from resilience.monitoring.rules import PREDICTIVE, THRESHOLD, engine
@@ -230,19 +270,28 @@ def sensor_outlook(sensor) -> dict:
     out = {"forecasts": [], "text": None, "score": None, "as_of": None}
     if sensor.last_time is None:
         return out
-    window = max([p.get("window", DEFAULT_WINDOW) for p in limits.values()] or [DEFAULT_WINDOW])
+    # The window the sensor's forecast rules fit on, so that the page says what the pre-alarm
+    # said (a flood's first minutes drown in ten minutes of dry readings); else the default.
+    window = min([r.params.get("window", DEFAULT_WINDOW) for r in rules.get(PREDICTIVE, ())]
+                 or [DEFAULT_WINDOW])
     readings = list(Observation.objects.filter(
         sensor=sensor, time__gt=sensor.last_time - timedelta(seconds=window),
         time__lte=sensor.last_time).order_by("-time").values_list("time", "value")[:MAX_POINTS])
     readings.reverse()
     out["as_of"] = sensor.last_time.isoformat()
     line = trend(readings)
+    passed = []
     for (op, value), params in sorted(limits.items()):
         found = time_to(line, value, op) if line is not None else None
-        if found is not None and found.seconds > 0:
-            out["forecasts"].append({**found.as_dict(),
-                                     "text": forecast_text(sensor.name, sensor.unit, found)})
+        if found is None:
+            continue
+        entry = {**found.as_dict(), "text": forecast_text(sensor.name, sensor.unit, found)}
+        (out["forecasts"] if found.seconds > 0 else passed).append(entry)
+    # The limits ahead, soonest first; then those the trend is already past, the furthest
+    # first ("is above 30 cm" says more than "is above 10 cm") — not "no limit in sight".
     out["forecasts"].sort(key=lambda f: f["seconds"])
+    passed.sort(key=lambda f: -f["target"] if f["op"] == "above" else f["target"])
+    out["forecasts"] += passed
     if out["forecasts"]:
         out["text"] = out["forecasts"][0]["text"]
     if line is not None:

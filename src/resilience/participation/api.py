@@ -83,6 +83,9 @@ class ReportSerializer(ScopedSerializer):
         read_only_fields = ("community", "reporter", "grid", "status", "outcome", "triage_note",
                             "hazard", "incident", "triaged_by", "triaged_at")
 
+    # Blank until triaged; a read-only model field would leave "" out of the schema's enum.
+    outcome = serializers.ChoiceField(choices=ReportOutcome.choices, allow_blank=True, read_only=True)
+
 
 class TriageSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ReportOutcome.choices)

@@ -10,7 +10,14 @@ from resilience.core.api.base import ScopedSerializer, ScopedViewSet
 from resilience.core.roles import Role
 from resilience.core.services import log_reveal
 from resilience.people import filtersets, idnumber
-from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
+from resilience.people.models import (
+    Household,
+    Membership,
+    Organisation,
+    Pairing,
+    Resident,
+    Volunteer,
+)
 from resilience.people.vocab import HEALTH_TAGS, Skill, Vulnerability
 
 
@@ -171,6 +178,23 @@ class VolunteerViewSet(ScopedViewSet):
     model = Volunteer
     serializer_class = VolunteerSerializer
     filterset_class = filtersets.VolunteerFilterSet
+
+
+class PairingSerializer(ScopedSerializer):
+    class Meta:
+        model = Pairing
+        fields = ["id", "community", "resident", "volunteer", "since", "ended", "note", "created",
+                  "updated"]
+        read_only_fields = ["community"]
+
+
+class PairingViewSet(ScopedViewSet):
+    model = Pairing
+    serializer_class = PairingSerializer
+    filterset_class = filtersets.PairingFilterSet
+
+    def optimise(self, queryset):
+        return queryset.select_related("resident", "volunteer")
 
 
 class MembershipViewSet(ScopedViewSet):

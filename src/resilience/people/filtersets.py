@@ -6,7 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from resilience.core.roles import Role
-from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
+from resilience.people.models import (
+    Household,
+    Membership,
+    Organisation,
+    Pairing,
+    Resident,
+    Volunteer,
+)
 from resilience.people.models.residents import tag_filter
 from resilience.people.vocab import Availability, OrganisationKind, Sex, Skill, Vulnerability
 from resilience.places.filtersets import SearchFilterSet
@@ -38,13 +45,23 @@ class ResidentFilterSet(SearchFilterSet):
     tag = django_filters.ChoiceFilter(choices=Vulnerability.choices, method="filter_tag",
                                       label=_("vulnerability"))
     vulnerable = django_filters.BooleanFilter(method="filter_vulnerable", label=_("vulnerable"))
-    min_age = django_filters.NumberFilter(method="filter_min_age", label=_("minimum age"))
-    max_age = django_filters.NumberFilter(method="filter_max_age", label=_("maximum age"))
+    # bounded: a huge age would overflow the date arithmetic (found by the API fuzzer)
+    min_age = django_filters.NumberFilter(method="filter_min_age", label=_("minimum age"),
+                                          min_value=0, max_value=150)
+    max_age = django_filters.NumberFilter(method="filter_max_age", label=_("maximum age"),
+                                          min_value=0, max_value=150)
+    paired = django_filters.BooleanFilter(method="filter_paired", label=_("has a paired helper"))
 
     class Meta:
         model = Resident
         fields = ["q", "community", "grid", "building", "household", "sex", "tag", "vulnerable",
-                  "min_age", "max_age"]
+                  "min_age", "max_age", "paired"]
+
+    def filter_paired(self, queryset, name, value):
+        from resilience.people.pairings import in_force
+
+        paired = in_force(Pairing.objects.all()).values("resident")
+        return queryset.filter(pk__in=paired) if value else queryset.exclude(pk__in=paired)
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tag_filter(value))
@@ -80,6 +97,23 @@ class VolunteerFilterSet(SearchFilterSet):
     def filter_skill(self, queryset, name, value):
         # JSON containment is not portable to SQLite; skills are short lists of plain codes.
         return queryset.filter(skills__icontains=f'"{value}"')
+
+
+class PairingFilterSet(SearchFilterSet):
+    search_fields = ("resident__name", "volunteer__name", "note")
+    grid = django_filters.NumberFilter(field_name="resident__household__building__grid",
+                                       label=_("grid"))
+    current = django_filters.BooleanFilter(method="filter_current", label=_("in force"))
+
+    class Meta:
+        model = Pairing
+        fields = ["q", "community", "grid", "resident", "volunteer", "current"]
+
+    def filter_current(self, queryset, name, value):
+        from resilience.people.pairings import in_force
+
+        current = in_force(queryset)
+        return current if value else queryset.exclude(pk__in=current.values("pk"))
 
 
 class MembershipFilterSet(SearchFilterSet):

@@ -12,7 +12,14 @@ from resilience.core import crypto
 from resilience.core.scope import can
 from resilience.core.views.forms import ScopedModelForm
 from resilience.people import idnumber
-from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
+from resilience.people.models import (
+    Household,
+    Membership,
+    Organisation,
+    Pairing,
+    Resident,
+    Volunteer,
+)
 from resilience.people.vocab import HEALTH_TAGS, Skill, Vulnerability
 
 
@@ -88,6 +95,22 @@ class ResidentForm(ScopedModelForm):
                 self.add_error("id_number", _("A resident with this ID number already lives in "
                                               "this community."))
         return cleaned
+
+
+class PairingForm(ScopedModelForm):
+    """Pair a vulnerable resident with a volunteer of the same community."""
+
+    class Meta:
+        model = Pairing
+        fields = ["resident", "volunteer", "since", "ended", "note"]
+        widgets = {"since": forms.DateInput(attrs={"type": "date"}),
+                   "ended": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only residents with a vulnerability tag need a helper; only active volunteers help.
+        self.fields["resident"].queryset = self.fields["resident"].queryset.exclude(tag_index="")
+        self.fields["volunteer"].queryset = self.fields["volunteer"].queryset.filter(active=True)
 
 
 class VolunteerForm(ScopedModelForm):

@@ -6,6 +6,7 @@ urlpatterns: list = [
     *views.HouseholdViews.urls(),
     *views.ResidentViews.urls(),
     *views.VolunteerViews.urls(),
+    *views.PairingViews.urls(),
     *views.MembershipViews.urls(),
 ]
 

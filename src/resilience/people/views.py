@@ -9,7 +9,14 @@ from resilience.core.services import log_reveal
 from resilience.core.views.generic import ObjectViews, Related, client_ip
 from resilience.core.views.tables import Column
 from resilience.people import filtersets, forms
-from resilience.people.models import Household, Membership, Organisation, Resident, Volunteer
+from resilience.people.models import (
+    Household,
+    Membership,
+    Organisation,
+    Pairing,
+    Resident,
+    Volunteer,
+)
 from resilience.people.vocab import HEALTH_TAGS, Vulnerability
 from resilience.places.models import Building, Grid
 
@@ -81,6 +88,7 @@ class ResidentViews(ObjectViews):
                          "relationship", "household", "community", "emergency_contact_name",
                          "notes")),
     )
+    related = (Related(Pairing, "resident"),)
 
     def get_filterset(self, request, queryset):
         filterset = super().get_filterset(request, queryset)
@@ -121,6 +129,22 @@ class VolunteerViews(ObjectViews):
         (_("volunteer"), ("name", "community", Column("skills", _("skills"),
                                                        value=lambda v: v.skill_labels()),
                           "availability", "active", "team", "home_building", "resident", "user")),
+    )
+    related = (Related(Pairing, "volunteer"),)
+
+
+class PairingViews(ObjectViews):
+    """Helper pairings: list (with "vulnerable residents without a helper" one click away on the
+    residents list: ``?vulnerable=true&paired=false``), add, end (edit: set the end date)."""
+
+    model = Pairing
+    filterset = filtersets.PairingFilterSet
+    form = forms.PairingForm
+    columns = (Column("resident", link=True), "volunteer", "since", "ended", "note", "community")
+    select_related = ("resident", "volunteer", "community")
+    filter_fields = ("community", "current", "volunteer")
+    detail_groups = (
+        (_("helper pairing"), ("resident", "volunteer", "community", "since", "ended", "note")),
     )
 
 

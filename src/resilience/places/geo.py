@@ -58,7 +58,7 @@ def feature_collection(queryset) -> dict:
         OpenApiParameter("community", OpenApiTypes.INT, description="only this community"),
         OpenApiParameter("kind", OpenApiTypes.STR, description="facilities of this type"),
     ],
-    responses={200: OpenApiTypes.OBJECT},
+    responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},  # what it sends
 )
 @api_view(["GET"])
 def layer(request, layer: str):

@@ -245,7 +245,7 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                    responses=inline_serializer("MyBatch", {
                        "batch": DispatchBatchSerializer(), "stops": DispatchStopSerializer(many=True)},
                        many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])  # a plain list
     def mine(self, request):
         """The signed-in volunteer's dispatched batches; each stop carries only what the trip
         needs (address, what to bring, first name, masked phone)."""

@@ -232,3 +232,32 @@ def expiring(queryset, *, within_days: int = 30, on: dt.date | None = None):
     on = on or today()
     return queryset.filter(quantity__gt=0, expires_on__isnull=False,
                            expires_on__lte=on + dt.timedelta(days=within_days))
+
+
+def transfer_between(from_item: Item, to_item: Item, source, destination, quantity, *, by=None,
+                     reason: str = "", on: dt.date | None = None) -> tuple[str, list[StockMovement]]:
+    """Move usable stock of ``from_item`` out of ``source`` into ``destination`` as ``to_item``
+    (the same supply kept by another community, whose ledger it joins): earliest expiry first,
+    each lot landing in the receiving lot with the same expiry date. Both sides' movements share
+    one ``transfer_key`` (returned with them); refused with a ``ValidationError`` naming the field
+    (``from_warehouse``, ``to_warehouse``, ``quantity``) and nothing written."""
+    quantity = as_quantity(quantity)
+    check_warehouse(from_item, source, "from_warehouse")
+    check_warehouse(to_item, destination, "to_warehouse")
+    if source.pk == destination.pk or from_item.pk == to_item.pk:
+        raise ValidationError({"to_warehouse": _("Choose another warehouse than the source.")})
+    on = on or today()
+    key = str(uuid.uuid4())
+    with transaction.atomic():
+        lock_items([from_item, to_item])
+        if Item.objects.filter(pk__in=[from_item.pk, to_item.pk]).count() != 2:
+            raise ValidationError({"item": _("This item no longer exists.")})
+        plan = _consume_plan(_locked_lots(from_item, source), quantity, on, from_item, source)
+        movements = []
+        for lot, take in plan:
+            movements.append(_move(lot, MovementKind.TRANSFER, -take, by=by, reason=reason,
+                                   transfer_key=key))
+            target = _lot_for(to_item, destination, lot.expires_on)
+            movements.append(_move(target, MovementKind.TRANSFER, take, by=by, reason=reason,
+                                   transfer_key=key))
+        return key, movements

@@ -179,11 +179,11 @@ def _write_priorities(rows: list, batch_size: int) -> None:
                 params = [x for r in chunk
                           for x in (r.pk, r.priority, json.dumps(r.priority_reasons))]
                 cursor.execute(
-                    f"UPDATE {table} AS t SET priority = v.p, priority_reasons = v.r "
+                    f"UPDATE {table} AS t SET priority = v.p, priority_reasons = v.r "  # nosec B608 # table from _meta, placeholders
                     f"FROM (VALUES {values}) AS v(id, p, r) WHERE t.id = v.id", params)
             else:
                 cursor.executemany(
-                    f"UPDATE {table} SET priority = %s, priority_reasons = %s WHERE id = %s",
+                    f"UPDATE {table} SET priority = %s, priority_reasons = %s WHERE id = %s",  # nosec B608 # table from _meta
                     [(r.priority, json.dumps(r.priority_reasons), r.pk) for r in chunk])
 
 

@@ -479,6 +479,7 @@ class ReadOnlyScopedViewSet(ScopedViewSet):
 
     http_method_names = ["get", "post", "head", "options"]
 
+    @extend_schema(exclude=True)  # refused: the schema must not offer it
     def create(self, request, *args, **kwargs):
         raise MethodNotAllowed("POST")
 

@@ -363,12 +363,9 @@ def _event(hazard: Hazard, user, action: str, from_status: str, to_status: str, 
 
 
 def _works_in(user, community_id: int) -> bool:
-    from resilience.people.models import Membership
+    from resilience.people.models.memberships import works_in
 
-    return Membership.objects.filter(user=user).filter(
-        Q(community_id=community_id) | Q(grid__community_id=community_id)
-        | Q(household__community_id=community_id) | Q(organisation__community_id=community_id)
-    ).exists()
+    return works_in(user, community_id)
 
 
 def check_photo(photo, field: str) -> None:

@@ -39,13 +39,14 @@ def with_occupancy(queryset):
 class ShelterSerializer(ScopedSerializer):
     name = serializers.CharField(source="facility.name", read_only=True)
     community = serializers.IntegerField(source="facility.community_id", read_only=True)
-    capacity = serializers.IntegerField(source="facility.capacity", read_only=True)
-    area_capacity = serializers.IntegerField(read_only=True)
+    # Null when unknown (no places counted, no floor area): the schema says so.
+    capacity = serializers.IntegerField(source="facility.capacity", read_only=True, allow_null=True)
+    area_capacity = serializers.IntegerField(read_only=True, allow_null=True)
     effective_capacity = serializers.IntegerField(read_only=True)
     occupancy = serializers.IntegerField(read_only=True)
     free_places = serializers.IntegerField(read_only=True)
-    latitude = serializers.FloatField(source="facility.latitude", read_only=True)
-    longitude = serializers.FloatField(source="facility.longitude", read_only=True)
+    latitude = serializers.FloatField(source="facility.latitude", read_only=True, allow_null=True)
+    longitude = serializers.FloatField(source="facility.longitude", read_only=True, allow_null=True)
     status = serializers.CharField(read_only=True)  # changed by the open/close actions only
 
     class Meta:
@@ -79,17 +80,20 @@ class StaySerializer(ScopedSerializer):
         return crypto.mask_phone(stay.walk_in_phone or "")
 
 
+MAX_ID = 2**63 - 1  # the key column's range: a larger number is a 400 naming the field
+
+
 class CheckInSerializer(serializers.Serializer):
-    resident = serializers.IntegerField(required=False, allow_null=True)
+    resident = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     id_number = serializers.CharField(required=False, allow_blank=True, max_length=30,
                                       help_text="Exact ID number of a resident of the community.")
     walk_in_name = serializers.CharField(required=False, allow_blank=True, max_length=60)
     walk_in_phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    incident_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    incident_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
 
 
 class CheckOutSerializer(serializers.Serializer):
-    stay = serializers.IntegerField()
+    stay = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class ShelterViewSet(GeoJSONMixin, ScopedViewSet):
@@ -158,8 +162,10 @@ class ShelterViewSet(GeoJSONMixin, ScopedViewSet):
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request, pk=None):
         shelter = self.get_object()
+        data = CheckOutSerializer(data=request.data)  # ``{"stay": "abc"}`` is a 400, not a 500
+        data.is_valid(raise_exception=True)
         stay = Stay.objects.visible_to(request.user, "view").filter(
-            shelter=shelter, pk=request.data.get("stay")).first()
+            shelter=shelter, pk=data.validated_data["stay"]).first()
         if stay is None:
             raise serializers.ValidationError({"stay": [_("No such stay in this shelter.")]})
         try:
@@ -192,6 +198,7 @@ class ReadOnlyScopedViewSet(ScopedViewSet):
 
     http_method_names = ["get", "post", "head", "options"]
 
+    @extend_schema(exclude=True)  # refused: the schema must not offer it
     def create(self, request, *args, **kwargs):
         raise MethodNotAllowed(request.method)
 
@@ -242,6 +249,8 @@ class EvacuationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Community.objects.none()
 
     def _community(self, action: str = "view") -> Community:
+        if not str(self.kwargs["pk"]).isdigit():
+            raise Http404  # ``/api/evacuation/abc/``: no such community, not a 500
         community = Community.objects.visible_to(self.request.user, "view").filter(
             pk=self.kwargs["pk"]).first()
         if community is None:

@@ -260,7 +260,8 @@ def parse_references(text: str) -> list[CapReference]:
 
 def _alert(root: etree._Element) -> CapAlert:
     sent = _time(root, "sent")
-    assert sent is not None  # required by the schema
+    if sent is None:  # the schema requires it; an explicit check survives ``python -O``
+        raise CapError(_("The alert has no <sent> time."))
     return CapAlert(
         identifier=_text(root, "identifier"),
         sender=_text(root, "sender"),

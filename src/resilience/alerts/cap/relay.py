@@ -336,12 +336,26 @@ def _latest_relayed(cap: CapAlert) -> dict[int, Alert]:
     return latest
 
 
+def _check_lengths(cap: CapAlert) -> None:
+    """Refuse an identifier or sender longer than we keep: clipped, it would no longer match the
+    references of the upstream's updates; stored, PostgreSQL would refuse it mid-import (found by
+    tests/reliability/test_fuzz_cap.py)."""
+    for tag, value, field in (("identifier", cap.identifier, "upstream_identifier"),
+                              ("sender", cap.sender, "upstream_sender")):
+        limit = Alert._meta.get_field(field).max_length
+        if len(value) > limit:
+            raise CapError(_("The alert's <%(tag)s> is %(length)d characters long; at most "
+                             "%(limit)d are accepted.") % {"tag": tag, "length": len(value),
+                                                           "limit": limit})
+
+
 def import_cap(data: bytes, *, source_url: str = "", auto_issue: bool = False) -> Relayed:
     """Relay one upstream CAP 1.2 alert to every community it covers; ``CapError`` if refused.
 
     Returns the alerts created (a ``Relayed`` list) with ``.already`` (relayed before, unchanged)
     and ``.reason`` (why nothing was relayed, e.g. no community matched)."""
     cap = parse_cap(data)
+    _check_lengths(cap)
     result = Relayed(cap)
     if cap.status not in ("Actual", "Exercise"):
         result.notes.append(_("Status %(status)s is not meant for the public; nothing relayed.")

@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from resilience.core.geo import validate_geometry
 from resilience.core.models import ScopedModel
+from resilience.core.scope import ScopedQuerySet
 from resilience.core.roles import COMMUNITY, EDIT, SCOPE, Role, grant
 from resilience.alerts.vocab import (
     LEVEL_COLOUR, Audience, Certainty, EventType, Level, MessageType, Source, State, Urgency,
@@ -15,6 +16,18 @@ from resilience.alerts.vocab import (
 
 def validate_area(value):
     validate_geometry(value, {"Polygon", "MultiPolygon"})
+
+
+class AlertQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view") -> "AlertQuerySet":
+        """As for any scoped model, except that a draft or an alert awaiting approval is seen
+        only by those who may change it: until it is issued it warns no one else."""
+        rows = super().visible_to(user, action)
+        if action != "view" or user is None or user.is_superuser:
+            return rows
+        editable = super().visible_to(user, "change").values("pk")
+        return rows.filter(~models.Q(state__in=(State.DRAFT, State.PENDING))
+                           | models.Q(pk__in=editable))
 
 
 class Alert(ScopedModel):
@@ -80,6 +93,8 @@ class Alert(ScopedModel):
     approved_at = models.DateTimeField(pgettext_lazy("time", "approved"), null=True, blank=True)
     issued_at = models.DateTimeField(pgettext_lazy("time", "issued"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(pgettext_lazy("time", "cancelled"), null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     scope_paths = {"community": "community"}
     access = {

@@ -73,7 +73,8 @@ def test_submit_approve_and_the_four_eyes_rule(world, api):
     pk = create(api, world).json()["id"]
     assert api("staff_a").post(f"/api/alerts/{pk}/submit/").json()["state"] == "pending"
     assert api("staff_a").post(f"/api/alerts/{pk}/approve/").status_code == 403
-    assert api("grid_worker_a1").post(f"/api/alerts/{pk}/approve/").status_code == 403
+    # a pending alert is not shown to those who may not change it: not found, not forbidden
+    assert api("grid_worker_a1").post(f"/api/alerts/{pk}/approve/").status_code == 404
     response = api("office").post(f"/api/alerts/{pk}/approve/", {"note": "ok"}, format="json")
     assert response.status_code == 200 and response.json()["state"] == "issued"
     assert response.json()["approved_by"] == world.office.pk
@@ -118,13 +119,16 @@ def test_recipients_counts_and_lists_vulnerable_first(world, api):
     assert body["total"] >= 2 and body["vulnerable"] == 1
     assert body["first"][0]["resident"] == world.resident_a1.pk
     assert body["by_building"] == {str(world.building_a1.pk): 1, str(world.building_a2.pk): 1}
-    assert api("resident_a1").get(f"/api/alerts/{pk}/recipients/").status_code == 403
+    assert api("resident_a1").get(f"/api/alerts/{pk}/recipients/").status_code == 404  # a draft
 
 
-def test_residents_see_alerts_of_their_community_but_cannot_act(world, api):
+def test_residents_see_alerts_of_their_community_once_issued_but_cannot_act(world, api):
     pk = create(api, world, level=3).json()["id"]
+    assert api("resident_a1").get(f"/api/alerts/{pk}/").status_code == 404  # a draft warns no one
+    assert api("resident_a1").post(f"/api/alerts/{pk}/issue/").status_code == 404
+    assert api("staff_a").post(f"/api/alerts/{pk}/issue/").json()["state"] == "issued"
     assert api("resident_a1").get(f"/api/alerts/{pk}/").status_code == 200
-    assert api("resident_a1").post(f"/api/alerts/{pk}/issue/").status_code == 403
+    assert api("resident_a1").post(f"/api/alerts/{pk}/cancel/").status_code == 403
     assert api("staff_b").get(f"/api/alerts/{pk}/").status_code == 404
 
 

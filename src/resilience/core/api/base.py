@@ -116,7 +116,11 @@ class ScopedViewSet(viewsets.ModelViewSet):
         except Http404:
             if self.scope_action() != "view":
                 lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
-                if self.model.objects.visible_to(self.request.user, "view").filter(**lookup).exists():
+                try:
+                    visible = self.model.objects.visible_to(self.request.user, "view").filter(**lookup).exists()
+                except (TypeError, ValueError, DjangoValidationError):
+                    visible = False  # not a key at all (``/api/units/abc/``): 404, not 500
+                if visible:
                     raise PermissionDenied(_("You may see this record but not change or delete it."))
             raise
 

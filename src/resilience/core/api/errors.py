@@ -19,3 +19,15 @@ def exception_handler(exc, context):
         return Response({"non_field_errors": [f"conflicts with existing data: {exc}".splitlines()[0]]},
                         status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception=None):
+    """404 for a URL no route matches (``handler404``): under ``/api/`` a JSON body like every
+    other API error (``/api/units/a.b/`` is not a page), elsewhere the site's own page."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)

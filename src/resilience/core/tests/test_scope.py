@@ -76,3 +76,28 @@ def test_admin_sees_everything(world):
 @pytest.mark.parametrize("user", ["grid_worker_a1", "volunteer_a", "resident_a1", "health_a"])
 def test_members_see_only_their_own_memberships(world, user):
     assert {m.user for m in visible(world, user, Membership)} == {world.users[user]}
+
+
+def test_a_membership_past_its_end_grants_nothing(world):
+    """A volunteer lent to community b holds a membership there until ``valid_until``; after
+    that the scope lapses by itself, with no job needed to take it away."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from resilience.core.roles import Role
+    from resilience.people.models.memberships import works_in
+
+    lent = Membership.objects.create(user=world.users["volunteer_a"], role=Role.VOLUNTEER,
+                                     community=world.community_b,
+                                     valid_until=timezone.now() + dt.timedelta(hours=2))
+    user = type(world.users["volunteer_a"]).objects.get(pk=world.users["volunteer_a"].pk)
+    assert world.community_b in set(Community.objects.visible_to(user))
+    assert works_in(user, world.community_b.pk)
+
+    lent.valid_until = timezone.now() - dt.timedelta(seconds=1)
+    lent.save()
+    user = type(user).objects.get(pk=user.pk)  # memberships are cached per user object
+    assert set(Community.objects.visible_to(user)) == {world.community_a}
+    assert not works_in(user, world.community_b.pk)
+    assert works_in(user, world.community_a.pk)

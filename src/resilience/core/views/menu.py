@@ -41,6 +41,8 @@ MENU: list[MenuGroup] = [
         MenuItem(_("Households"), "people:household_list", "people.Household"),
         MenuItem(_("Residents"), "people:resident_list", "people.Resident"),
         MenuItem(_("Volunteers"), "people:volunteer_list", "people.Volunteer"),
+        MenuItem(_("Helper pairings"), "people:pairing_list", "people.Pairing",
+                 frozenset({"admin", "office", "staff", "grid_worker"})),
         MenuItem(_("Organisations"), "people:organisation_list", "people.Organisation"),
         MenuItem(_("Staff and roles"), "people:membership_list", "people.Membership"),
         MenuItem(_("Import"), "people:import", "people.Resident"),

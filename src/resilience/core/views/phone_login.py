@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from resilience.core import auth, crypto
+from resilience.core.views.generic import client_ip
 
 SESSION_KEY = "phone_login_number"  # the normalised number, encrypted
 BACKEND = "resilience.core.auth.PhoneCodeBackend"
@@ -66,6 +67,7 @@ def phone_login(request):
     if form.is_bound and form.is_valid():
         number = form.cleaned_data["phone"]
         try:
+            auth.check_client_rate(client_ip(request))  # one client walking many numbers
             auth.request_code(number)
         except auth.RateLimited as limited:
             form.add_error(None, _wait_message(limited.seconds))

@@ -22,6 +22,7 @@ from resilience.core.models import ScopedModel
 from resilience.core.roles import COMMUNITY, EDIT, SELF, Role, grant
 from resilience.health.vocab import (
     ICD10_SYSTEM, CareNeed, ConditionStatus, ConsentPurpose, DeviceType, Mobility, icd10_display,
+    icd10_label,
 )
 
 # Health workers of the community edit; the resident sees their own. Staff, grid workers,
@@ -170,6 +171,11 @@ class Condition(ArchivePart):
     def __str__(self) -> str:
         # Never the code or name: this string lands in the change and access logs.
         return str(_("condition #%(id)s") % {"id": self.pk})
+
+    @property
+    def label(self) -> str:
+        """The name shown on pages: in Chinese for a curated code when the page is in Chinese."""
+        return icd10_label(self.code, self.display)
 
     def clean(self):
         errors = {}

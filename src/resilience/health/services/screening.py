@@ -27,6 +27,7 @@ from resilience.health.vocab import (
 from resilience.people.models import Resident
 
 INSTRUMENTS = {"phq9": (PHQ9_ITEMS, PHQ9_BANDS), "gad7": (GAD7_ITEMS, GAD7_BANDS)}
+MIN_AGE = 12  # the youngest screened; the adolescent PHQ-9 is validated from about 11-12
 
 
 def band(instrument: str, total: int) -> str:
@@ -66,16 +67,21 @@ def score(instrument: str, answers) -> tuple[list[int], int, str]:
 # --- rounds ----------------------------------------------------------------------------------
 
 def affected_residents(incident) -> list[tuple[Resident, int]]:
-    """Residents of the incident's area with their priority (lower = more urgent),
-    vulnerable first."""
+    """Residents of the incident's area aged ``MIN_AGE`` or more (or of unknown age) with their
+    priority (lower = more urgent), vulnerable first."""
     from resilience.alerts.targeting import _token_priority, priority_of
     from resilience.response.services.rollcall import area_buildings
 
     buildings = list(area_buildings(incident))
     tokens = _token_priority()
+    today = timezone.localdate()
+    # PHQ-9 / GAD-7 are not for young children: their parents are screened instead.
+    born_by = today.replace(year=today.year - MIN_AGE) if not (
+        today.month == 2 and today.day == 29) else dt.date(today.year - MIN_AGE, 2, 28)
     found = [(r, priority_of(r.tag_index, tokens)) for r in
              Resident.objects.filter(household__building_id__in=buildings,
-                                     community_id=incident.community_id)]
+                                     community_id=incident.community_id)
+             .exclude(birth_date__gt=born_by)]
     found.sort(key=lambda pair: (pair[1], pair[0].name, pair[0].pk))
     return found
 

@@ -6,14 +6,18 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from resilience.core.models import AccessLogEntry
 from resilience.core.scope import can, can_any
 from resilience.core.api.errors import error_detail
 from resilience.core.views.forms import flash_errors
@@ -22,11 +26,15 @@ from resilience.core.views.tables import Column
 from resilience.health import fhir
 from resilience.health.filtersets import HealthArchiveFilterSet
 from resilience.health.forms import (
-    PART_FORMS, HealthArchiveForm, ImportForm, ScheduleForm, StartCarePlanForm,
+    PART_FORMS, HealthArchiveForm, ImportForm, RecordFollowUpForm, ScheduleForm,
+    StartCarePlanForm,
 )
 from resilience.health.models import CarePlan, FollowUp, HealthArchive
 from resilience.health.services import archives
 from resilience.health.services.archives import PART_MODELS
+
+
+READS_SHOWN = 10  # the archive page lists its latest openings; the full log stays in the database
 
 
 def clear(name: str, label) -> Column:
@@ -40,10 +48,13 @@ class HealthArchiveViews(ObjectViews):
     filterset = HealthArchiveFilterSet
     form = HealthArchiveForm
     slug = "archives"
-    # The list says who has an archive, never what is in it: opening one is the logged read.
-    columns = ("resident", "community", "created", "updated")
+    # The list says who has an archive and when they are next seen, never what is in it:
+    # opening one is the logged read.
+    columns = ("resident", Column("next_followup", _l("next follow-up"),
+                                  value=lambda a: a.next_followup or "—", order="next_followup"),
+               "community", "updated")
     select_related = ("resident", "community")
-    filter_fields = ("community",)
+    filter_fields = ("community", "tag", "device")
     detail_groups = (
         (_l("resident"), ("resident", "community", "mobility",
                           Column("care_needs", _l("care needs"),
@@ -68,6 +79,11 @@ class HealthArchiveViews(ObjectViews):
             path("archives/<int:pk>/careplan/", start_care_plan, name="archive_careplan"),
         ]
 
+    def get_queryset(self, request, action: str = "view"):
+        soonest = (FollowUp.objects.filter(resident=OuterRef("resident"), done_at__isnull=True)
+                   .order_by("scheduled_on").values("scheduled_on")[:1])
+        return super().get_queryset(request, action).annotate(next_followup=Subquery(soonest))
+
     def detail_context(self, request, obj, revealed: bool = False) -> dict:
         archives.read_archive(request.user, obj, channel="web", ip=client_ip(request))
         context = super().detail_context(request, obj, revealed)
@@ -84,7 +100,17 @@ class HealthArchiveViews(ObjectViews):
             "followups": FollowUp.objects.visible_to(request.user, "view").filter(
                 resident=obj.resident_id).order_by("-scheduled_on")[:10],
             "fhir_consent": obj.current_consent("fhir_export") is not None,
+            "today": timezone.localdate(),
+            "reads": AccessLogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(HealthArchive), object_id=obj.pk,
+            ).select_related("user")[:READS_SHOWN],
+            "next_followup": FollowUp.objects.visible_to(request.user, "view").filter(
+                resident=obj.resident_id, done_at__isnull=True).select_related(
+                    "assignee", "care_plan").order_by("scheduled_on", "id").first(),
         })
+        next_followup = context["next_followup"]
+        if next_followup is not None and can(request.user, "change", next_followup):
+            context["record_form"] = RecordFollowUpForm()
         if may_change:
             context["part_forms"] = {kind: form() for kind, form in PART_FORMS.items()}
             context["careplan_form"] = StartCarePlanForm()

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -129,7 +130,7 @@ def record_followup(request, pk: int):
         else:
             if following is not None:
                 messages.success(request, _("Recorded. Next follow-up on %(date)s.") % {
-                    "date": following.scheduled_on.isoformat()})
+                    "date": date_format(following.scheduled_on)})
             else:
                 messages.success(request, _("Recorded."))
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -23,6 +24,11 @@ from resilience.health.views.archives import clear
 from resilience.health.vocab import ReferralStatus
 
 
+ROUND_PAGE = 50
+SHOWS = (("", _l("all")), ("pending", _l("not yet screened")), ("screened", _l("screened")),
+         ("urgent", _l("urgent")))
+
+
 def _progress(round_: ScreeningRound):
     total = round_.screenings.count()
     done = round_.screenings.filter(screened_at__isnull=False).count()
@@ -38,7 +44,9 @@ class ScreeningRoundViews(ObjectViews):
     select_related = ("incident", "started_by")
     filter_fields = ("incident",)
     detail_template = "health/round_detail.html"
-    detail_groups = ((_l("screening round"), ("incident", "started_by", "created",
+    detail_groups = ((_l("screening round"), ("incident", Column(
+        "started_by", _l("started by"),
+        value=lambda r: r.started_by or _("automatically, when the incident closed")), "created",
                                               Column("progress", _l("progress"),
                                                      value=_progress))),)
 
@@ -48,9 +56,26 @@ class ScreeningRoundViews(ObjectViews):
                 path("rounds/start/<int:incident>/", start_round, name="round_start")]
 
     def detail_context(self, request, obj, revealed: bool = False) -> dict:
+        from resilience.response.services.rollcall import labels_from_tokens
+
         context = super().detail_context(request, obj, revealed)
-        context["screenings"] = obj.screenings.select_related("resident").order_by(
-            "screened_at", "priority", "resident__name")
+        rows = obj.screenings.select_related("resident").order_by("priority", "resident__name",
+                                                                  "id")
+        show = request.GET.get("show", "")
+        if show == "pending":
+            rows = rows.filter(screened_at__isnull=True)
+        elif show == "screened":
+            rows = rows.filter(screened_at__isnull=False)
+        elif show == "urgent":
+            rows = rows.filter(urgent=True)
+        else:
+            show = ""
+        page = Paginator(rows, ROUND_PAGE).get_page(request.GET.get("page"))
+        for item in page.object_list:
+            # The reason they come first, from the keyed tokens: health tags read "health need".
+            item.needs = labels_from_tokens(item.resident.tag_index)
+        context.update({"screenings": page.object_list, "page": page, "show": show,
+                        "shows": SHOWS})
         return context
 
 

@@ -112,6 +112,7 @@ class AlarmViewSet(ScopedViewSet):
         return queryset.select_related("community", "sensor", "rule", "acknowledged_by").defer(
             "community__geometry")
 
+    @extend_schema(exclude=True)  # not offered: alarms are raised by the rules
     def create(self, request, *args, **kwargs):
         raise MethodNotAllowed("POST", detail=_("Alarms are raised by the rules, not by hand."))
 

@@ -98,7 +98,7 @@ def _store_once(batch: Batch, checked: Checked) -> IngestResult:
                 for refusal, payload, code, topic, community_id, _index in refused
             ], batch_size=500)
             result.dead_letters = len(refused)
-            result.errors = [{"index": index, "sensor": code, "reason": refusal}
+            result.errors = [{"index": index, "sensor": _safe(code), "reason": refusal}
                              for refusal, _p, code, _t, _c, index in refused]
         if new_keys:
             by_sensor: dict[int, list[tuple[datetime, float]]] = {}

@@ -34,7 +34,9 @@ class Refusal:
         return _safe(self.template % self.params)[:300]
 
     def translated(self) -> str:
-        return gettext(self.template) % self.params
+        # _safe: a reason may quote a code that was a lone surrogate in the JSON ("\ud800"),
+        # which no response can encode (found by tests/reliability/test_fuzz_ingest.py).
+        return _safe(gettext(self.template) % self.params)
 
 
 NOT_UTF8 = _noop("payload is not UTF-8 text")

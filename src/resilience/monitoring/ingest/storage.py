@@ -89,7 +89,7 @@ def _insert_sqlite(readings: dict) -> list[tuple[int, datetime]]:
 
 
 def _insert_sqlite_chunk(raw, chunk: list) -> list:
-    sql = ("INSERT INTO monitoring_observation (sensor_id, time, value) VALUES "
+    sql = ("INSERT INTO monitoring_observation (sensor_id, time, value) VALUES "  # nosec B608 # only placeholders
            + ",".join(["(?,?,?)"] * len(chunk))
            + " ON CONFLICT (sensor_id, time) DO NOTHING RETURNING sensor_id, time")
     return raw.execute(sql, [v for row in chunk for v in row]).fetchall()

@@ -52,6 +52,7 @@ PROFILE_SECONDS = 600.0     # how long the engine trusts a sensor's baseline in 
 ALERT_SECONDS = 10.0        # how long it trusts its list of active upstream alerts
 CLEAR_HORIZON_FACTOR = 2.0  # a pre-alarm clears when the crossing is further than this × horizon
 GATE_FACTOR = 3.0           # the running trend must put the limit within this × horizon
+REFIT_SHARE = 0.5           # of a far forecast's slack before the next fit (0: every reading)
 
 
 def number(value) -> bool:
@@ -149,7 +150,7 @@ def predictive_step(params: Mapping, is_open: bool, history: Sequence[tuple[date
             rough = running.seconds_to(limit, op)
             if rough is None or rough > GATE_FACTOR * params["horizon"]:
                 return QUIET
-        line = fc.trend(fc.window_of(history, t, window), min_points)
+        line = fc.trend(fc.recent(history, t, window), min_points)
         forecast = fc.time_to(line, limit, op) if line is not None else None
         if forecast is not None and forecast.seconds <= params["horizon"]:
             return Step("raise", forecast)
@@ -158,7 +159,7 @@ def predictive_step(params: Mapping, is_open: bool, history: Sequence[tuple[date
         return Step("clear")
     if beyond(op, v, limit):
         return Step("hold")
-    line = fc.trend(fc.window_of(history, t, window), min_points)
+    line = fc.trend(fc.recent(history, t, window), min_points)
     if line is None:
         return Step("hold")  # too few readings to judge: keep what was decided
     sign = 1.0 if op == "above" else -1.0
@@ -202,6 +203,8 @@ class EarlyState:
     alerts_loaded: float = -math.inf
     utc_offset: float = 0.0                              # local time zone's, this batch
     attention: set = field(default_factory=set)          # this batch: sensors to run rules on
+    fit_due: set = field(default_factory=set)            # …of them, those whose forecast is due
+    fits: int = 0                                        # fits for closed pre-alarms (bench)
 
     def forget(self, sensor_id: int) -> None:
         for store in (self.profiles, self.profiles_loaded):
@@ -256,7 +259,7 @@ def prepare(engine, work: list, opened: Mapping) -> None:
     attention = {sid for sid, rid in opened
                  if rid in engine._rules and engine._rules[rid].kind in EARLY_KINDS}
     configured, slot_of = state.configured, running.slot
-    slots = []
+    slots, due = [], set()
     for info, rules, readings in zip(w_infos, w_rules, w_readings):
         i = slot_of(info.id)
         if info.id not in configured:
@@ -286,9 +289,34 @@ def prepare(engine, work: list, opened: Mapping) -> None:
         values = np.fromiter((readings[r][1] for readings in part), float, n)
         forecast, unusual = running.step(np.asarray(part_slots, dtype=int), at, values,
                                          state.utc_offset)
-        for k in np.flatnonzero(forecast | unusual):
+        for k in np.flatnonzero(forecast):
+            due.add(ids[k].id)
+        for k in np.flatnonzero(unusual):
             attention.add(ids[k].id)
-    state.attention = attention
+    state.fit_due = due
+    state.attention = attention | due
+
+
+def next_fit(params: Mapping, sensor_id: int, t: datetime, step: Step) -> float:
+    """When a closed pre-alarm needs its next robust fit (Unix time; −inf: at the next reading).
+
+    A fit whose crossing is significant but later than the horizon tells how long, at the
+    trend's steepest plausible slope (the crossing's ``earliest``), before a fit could raise:
+    ``earliest − horizon``. The next fit is due after ``REFIT_SHARE`` of that slack — so a steady
+    climb is refitted ever more often as it nears the horizon (and every reading once the
+    earliest crossing is within it, before the pre-alarm is due: no lead time is lost) — shifted
+    by a fixed share per sensor so that sensors that entered the gate together spread their
+    fits over the following batches. A climb speeding up meanwhile triggers a fit anyway
+    (``running.RunningState.step``). No forecast, or one within the horizon: the next reading.
+    """
+    forecast = step.forecast
+    if forecast is None or step.event == "raise" or REFIT_SHARE <= 0:
+        return -math.inf
+    slack = forecast.earliest - params["horizon"]
+    if slack <= 0:
+        return -math.inf
+    spread = 0.5 + 0.5 * ((sensor_id * 0.6180339887498949) % 1.0)
+    return t.timestamp() + REFIT_SHARE * spread * slack
 
 
 def run_early_warning(engine, info: SensorInfo, rules: Mapping, readings: Sequence,
@@ -303,11 +331,21 @@ def run_early_warning(engine, info: SensorInfo, rules: Mapping, readings: Sequen
     if info.id not in state.attention:
         return
     t, v = readings[-1]
+    due, line, closed = math.inf, None, False
     for rule in rules.get(PREDICTIVE, ()):
         alarm = opened.get((info.id, rule.id))
         if alarm is not None and t < alarm.last_seen_at:
             continue
+        if alarm is None:
+            if info.id not in state.fit_due:
+                continue  # not in the gate, or the last fit's schedule says not yet
+            closed = True
         step = predictive_step(rule.params, alarm is not None, history, t, v)
+        if alarm is None:
+            state.fits += step is not QUIET  # QUIET here: not armed, so no fit was made
+            when = next_fit(rule.params, info.id, t, step)
+            if when < due:
+                due, line = when, step.forecast
         if step is QUIET:
             continue
         if step.event == "raise":
@@ -316,6 +354,8 @@ def run_early_warning(engine, info: SensorInfo, rules: Mapping, readings: Sequen
             engine._hold(alarm, rule, t, v, out)
         elif step.event == "clear":
             engine._clear(alarm, t, v, out)
+    if closed:
+        state.running.refit(state.running.slots[info.id], due, line)
     if ANOMALY in rules:
         stamps = [when.timestamp() for when, _value in readings]
         run_anomaly(engine, info, rules[ANOMALY], readings, stamps, state, opened, out)

@@ -19,7 +19,7 @@ import numpy as np
 
 from resilience.monitoring import forecast as fc
 
-CLIP = fc.RunningTrend.CLIP
+CLIP, RESTART = fc.RunningTrend.CLIP, fc.RunningTrend.RESTART
 WEEK = 168
 
 
@@ -49,6 +49,13 @@ class RunningState:
         self.arm = extend(old and self.arm, 0.0)
         self.limit = extend(old and self.limit, 0.0)
         self.gate = extend(old and self.gate, 0.0)
+        self.near = extend(old and self.near, 0.0)
+        # When the robust fit is next due (Unix time; −inf: at the next reading in the gate) and
+        # the line of the last one (time, level, slope; NaN: none), to spot a climb speeding up.
+        self.due = extend(old and self.due, -np.inf)
+        self.fit_at = extend(old and self.fit_at, np.nan)
+        self.fit_level = extend(old and self.fit_level, np.nan)
+        self.fit_slope = extend(old and self.fit_slope, np.nan)
         # Baselines: median and spread by bucket (NaN: none), 24 or 168 buckets, lowest z.
         self.median = extend(old and self.median, np.nan, (WEEK,))
         self.scale = extend(old and self.scale, np.nan, (WEEK,))
@@ -70,10 +77,12 @@ class RunningState:
         if i is not None:
             self.at[i], self.level[i], self.slope[i], self.spread[i] = np.nan, 0.0, 0.0, 0.0
             self.sign[i], self.median[i], self.scale[i], self.z[i] = 0.0, np.nan, np.nan, np.inf
+            self.refit(i)
 
     def set_gate(self, i: int, rules) -> None:
         """The gate of a sensor's forecast rules (all of one direction; else always open)."""
         ops = {r.params["op"] for r in rules}
+        self.refit(i)
         if not rules:
             self.sign[i] = 0.0
             return
@@ -82,12 +91,24 @@ class RunningState:
         if len(ops) > 1:
             self.sign[i], self.arm[i], self.limit[i], self.gate[i] = 1.0, -math.inf, math.inf, \
                 math.inf
+            self.near[i] = math.inf
             return
         sign = 1.0 if ops == {"above"} else -1.0
         self.sign[i] = sign
         self.arm[i] = min(sign * r.params["arm"] for r in rules)
         self.limit[i] = min(sign * r.params["value"] for r in rules)
         self.gate[i] = max(r.params["horizon"] for r in rules) * 3.0
+        self.near[i] = min(r.params["horizon"] for r in rules)
+
+    def refit(self, i: int, due: float = -math.inf, line=None) -> None:
+        """When the sensor's next robust fit is due (Unix time; −inf: at its next reading in the
+        gate), and the line of the fit just made (a ``forecast.Forecast``, or ``None``)."""
+        self.due[i] = due
+        if line is None:
+            self.fit_at[i] = self.fit_level[i] = self.fit_slope[i] = np.nan
+        else:
+            self.fit_at[i], self.fit_level[i], self.fit_slope[i] = (
+                line.at.timestamp(), line.level, line.slope)
 
     def set_baseline(self, i: int, profile, rules) -> None:
         if profile is None or not rules:
@@ -114,8 +135,11 @@ class RunningState:
         """One reading of each of ``slots`` (distinct): update the trends; return
         ``(attention for a forecast, |score| past z)`` as boolean arrays."""
         prev = self.at[slots]
-        new = np.isnan(prev)
-        dt = np.where(new, 0.0, at - np.where(new, at, prev))
+        dt = at - prev
+        # New, or silent for longer than the window: start afresh (``RunningTrend.update``).
+        with np.errstate(invalid="ignore"):
+            new = np.isnan(prev) | (dt > RESTART * self.tau_slope[slots])
+        dt = np.where(new, 0.0, dt)
         move = dt > 0
         level, slope, spread = self.level[slots], self.slope[slots], self.spread[slots]
         safe = np.where(move, dt, 1.0)
@@ -128,7 +152,7 @@ class RunningState:
         new_slope = slope + beta * ((new_level - level) / safe - slope)
         new_spread = spread + 0.1 * (np.abs(residual) - spread)
         self.level[slots] = np.where(new, values, np.where(move, new_level, level))
-        self.slope[slots] = np.where(move, new_slope, slope)
+        self.slope[slots] = np.where(new, 0.0, np.where(move, new_slope, slope))
         self.spread[slots] = np.where(move, new_spread, spread)
         self.at[slots] = np.where(new | move, at, prev)
         # Forecast gate: past arm, and the running trend reaching the limit within the gate.
@@ -138,7 +162,15 @@ class RunningState:
         gap = self.limit[slots] - sign * self.level[slots]
         with np.errstate(divide="ignore", invalid="ignore"):
             eta = np.where(gap <= 0, 0.0, np.where(toward > 0, gap / toward, np.inf))
-        forecast = armed & (eta <= self.gate[slots])
+        # …and the fit due: its time has come (``refit``), the cheap trend puts the limit within
+        # the horizon, or the reading has left the last fit's line towards the limit by more
+        # than the noise (a climb speeding up: the fit's schedule assumed a steady one).
+        with np.errstate(invalid="ignore"):
+            drift = sign * (values - self.fit_level[slots]
+                            - self.fit_slope[slots] * (at - self.fit_at[slots]))
+            due = ((at >= self.due[slots]) | (eta <= self.near[slots])
+                   | (drift > CLIP * self.spread[slots]))
+        forecast = armed & (eta <= self.gate[slots]) & due
         # Anomaly: the reading's bucket, its robust z-score.
         local = at + utc_offset
         hour = np.floor(local / 3600) % 24

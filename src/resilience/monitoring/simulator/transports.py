@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -77,6 +78,9 @@ class HttpPublisher:
     server does not answer (a resend is harmless: ingestion is idempotent on sensor and time)."""
 
     def __init__(self, url: str, token: str | None, say: Callable[[str], None] = print):
+        # urlopen would also read file: and other schemes; only a web server is meant here.
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"--url must be an http:// or https:// address, not {url!r}")
         self.endpoint = url.rstrip("/") + "/api/observations/"
         self.token = token
         self.say = say
@@ -101,7 +105,7 @@ class HttpPublisher:
         request = urllib.request.Request(self.endpoint, data=json.dumps(batch).encode(),
                                          headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=10):
+            with urllib.request.urlopen(request, timeout=10):  # nosec B310 # http(s) only, checked above
                 pass
         except urllib.error.HTTPError as exc:
             body = exc.read()[:300].decode("utf-8", "replace")

@@ -161,3 +161,17 @@ def test_a_running_trend_shrugs_off_a_spike():
     trend.update(62.0, 31.0)
     assert trend.seconds_to(60) == pytest.approx(before - 2, rel=0.35)
     assert trend.seconds_to(-5, "below") is None  # rising: never falls to it
+
+
+def test_past_the_limit_the_panel_says_so_rather_than_no_limit_in_sight(world, garage_sensor):
+    # Still rising, now at 32–40 cm: past both thresholds (10 and 30 cm).
+    readings = series(1.0, start=32, minutes=8)
+    Observation.objects.filter(sensor=garage_sensor).delete()
+    Observation.objects.bulk_create([Observation(sensor=garage_sensor, time=t, value=v)
+                                     for t, v in readings])
+    garage_sensor.last_time, garage_sensor.last_value = readings[-1]
+    garage_sensor.save()
+    outlook = fc.sensor_outlook(garage_sensor)
+    assert outlook["text"] == "Garage water level is above 30 cm"
+    assert [f["target"] for f in outlook["forecasts"]] == [30, 10]
+    assert all(f["seconds"] == 0 for f in outlook["forecasts"])

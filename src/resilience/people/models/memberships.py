@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from resilience.core.models import ScopedModel
@@ -19,6 +21,23 @@ ROLE_NODE = {
     Role.RESIDENT: "household",
 }
 NODES = ("region", "community", "grid", "household")
+
+
+def current_q(prefix: str = "", at=None) -> Q:
+    """Memberships not ended at ``at`` (now by default): without an end, or ending later (a lent
+    volunteer's scope)."""
+    return (Q(**{f"{prefix}valid_until__isnull": True})
+            | Q(**{f"{prefix}valid_until__gt": at or timezone.now()}))
+
+
+def works_in(user, community_id: int) -> bool:
+    """Whether ``user`` holds a membership in force somewhere in the community."""
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(current_q(), user=user).filter(
+        Q(community_id=community_id) | Q(grid__community_id=community_id)
+        | Q(household__community_id=community_id) | Q(organisation__community_id=community_id)
+    ).exists()
 
 
 class Membership(ScopedModel):
@@ -44,6 +63,10 @@ class Membership(ScopedModel):
                                      related_name="memberships")
     title = models.CharField(_("title"), max_length=60, blank=True,
                              help_text=_("e.g. committee director, building lead"))
+    valid_until = models.DateTimeField(
+        _("valid until"), null=True, blank=True, db_index=True,
+        help_text=_("Leave empty for a lasting role. A volunteer lent to another community holds "
+                    "a membership there that ends at this time."))
 
     scope_paths = {"community": "community", "grid": "grid", "household": "household",
                    "region": "region", "user": "user"}

@@ -123,7 +123,13 @@ def write_xlsx(table: Table, stream: IO[bytes]) -> None:
 
 def _xlsx_cell(sheet, value):
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    if isinstance(value, str):
+        # XLSX cannot hold most control characters, and openpyxl refuses the whole sheet over
+        # one; a name imported from a CSV file may carry one (found by
+        # tests/reliability/test_fuzz_import.py). They print as nothing anyway.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd"

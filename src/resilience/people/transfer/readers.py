@@ -67,11 +67,9 @@ def read_csv(text: str) -> list[Row]:
 def read_xlsx(data: bytes) -> list[Row]:
     import openpyxl
 
+    workbook = None
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise FileError(_("The XLSX workbook cannot be opened: %(error)s") % {"error": exc})
-    try:
         if not workbook.worksheets:
             raise FileError(_("The workbook has no sheets."))
         sheet = workbook.worksheets[0]
@@ -81,8 +79,19 @@ def read_xlsx(data: bytes) -> list[Row]:
             if any(_filled(c) for c in cells):
                 rows.append((number, _trim(cells)))
         return rows
+    except FileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise FileError(_("The XLSX workbook cannot be opened: %(error)s") % {"error": exc})
+    except Exception as exc:
+        # A damaged workbook fails with whatever its layers raise — zlib.error, XML ParseError,
+        # IndexError… — on opening or, since the sheet is read lazily, on reading it (found by
+        # tests/reliability/test_fuzz_import.py). The person who uploaded it needs one reason.
+        raise FileError(_("The XLSX workbook is damaged and cannot be read: %(error)s")
+                        % {"error": f"{type(exc).__name__}: {exc}"[:200]}) from None
     finally:
-        workbook.close()
+        if workbook is not None:
+            workbook.close()
 
 
 def read_rows(data: bytes, file_name: str = "") -> list[Row]:

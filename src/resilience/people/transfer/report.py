@@ -54,7 +54,8 @@ class Report:
         return len({p.row for p in self.row_problems})
 
     def add(self, row: int | None, column: str, value, reason) -> None:
-        self.problems.append(Problem(row, str(column), "" if value is None else str(value), str(reason)))
+        self.problems.append(Problem(row, _printable(column), "" if value is None else _printable(value),
+                                     _printable(reason)))
 
     def created_labels(self) -> list[tuple[str, int]]:
         """(translated name, count) of what was created, e.g. ("households", 3)."""
@@ -96,3 +97,9 @@ class Report:
         data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         data["problems"] = [Problem(**p) for p in data.get("problems", [])]
         return cls(**data)
+
+
+def _printable(value) -> str:
+    # The report is kept in a JSON column, and PostgreSQL refuses NUL in JSON text; a damaged
+    # file's error message may quote one.
+    return str(value).replace("\x00", "\\x00")

@@ -1,8 +1,6 @@
 """Small pieces the response services share."""
 from __future__ import annotations
 
-from django.db.models import Q
-
 from resilience.core.actor import acting_as, current_source
 
 
@@ -12,12 +10,7 @@ def acting(user):
 
 
 def works_in(user, community_id: int) -> bool:
-    """Whether ``user`` holds a membership somewhere in the community."""
-    from resilience.people.models import Membership
+    """Whether ``user`` holds a membership in force somewhere in the community."""
+    from resilience.people.models.memberships import works_in as member_works_in
 
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(user=user).filter(
-        Q(community_id=community_id) | Q(grid__community_id=community_id)
-        | Q(household__community_id=community_id) | Q(organisation__community_id=community_id)
-    ).exists()
+    return member_works_in(user, community_id)

@@ -264,6 +264,9 @@ class InspectionViewSet(ScopedViewSet):
         from resilience.risks.api.hazards import HazardSerializer
 
         inspection = self.get_object()
+        if not isinstance(request.data, dict):  # ``[]`` is not answers: 400, not a 500
+            return Response({"non_field_errors": [_("Send an object with the answers.")]},
+                            status=status.HTTP_400_BAD_REQUEST)
         payload = {key: request.data.get(key) for key in ("answers", "latitude", "longitude")
                    if request.data.get(key) not in (None, "")}
         if isinstance(payload.get("answers"), str):

@@ -241,7 +241,7 @@ class RiskAssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         OpenApiParameter("grade", OpenApiTypes.STR, description="comma-separated grades"),
         OpenApiParameter("active", OpenApiTypes.BOOL),
     ],
-    responses={200: OpenApiTypes.OBJECT},
+    responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},  # what it sends
 )
 @api_view(["GET"])
 def risk_layer(request):

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from shapely.geometry import Point
 
 from resilience.core.geo import centroid, parse_geometry, validate_any_geometry
@@ -42,7 +43,8 @@ class RiskSource(ScopedModel):
     inputs = models.JSONField(_("assessment inputs"), default=dict, blank=True,
                               help_text=_("matrix: likelihood, consequence (1–5); "
                                           "LEC: l, e, c from the LEC tables"))
-    score = models.FloatField(_("score"), null=True, blank=True, editable=False)
+    score = models.FloatField(pgettext_lazy("risk", "score"), null=True, blank=True,
+                              editable=False)
     grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices, blank=True,
                              editable=False, db_index=True)
     assessed_at = models.DateTimeField(_("assessed"), null=True, blank=True, editable=False)
@@ -114,7 +116,7 @@ class RiskAssessment(models.Model):
                              related_name="assessments")
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
     inputs = models.JSONField(_("inputs"))
-    score = models.FloatField(_("score"))
+    score = models.FloatField(pgettext_lazy("risk", "score"))
     grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices)
     assessed_at = models.DateTimeField(_("assessed"), auto_now_add=True)
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assessed by"),

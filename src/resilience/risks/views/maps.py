@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy as _l
 
 from resilience.core.scope import can_any, memberships_of
@@ -42,7 +43,7 @@ def map_layer(request, community) -> dict:
         "types": {k: str(v) for k, v in RiskType.choices},
         "labels": {
             "layer": _("Risks"), "legend": _("Risk grades"), "type": _("Risk type"),
-            "allTypes": _("All types"), "grade": _("Grade"), "score": _("Score"),
+            "allTypes": _("All types"), "grade": _("Grade"), "score": pgettext("risk", "Score"),
             "print": _("Print the risk map"),
         },
     }}

@@ -1,0 +1,1 @@
+"""The versioned data exchange for upstream departments (see docs/exchange.md)."""
