@@ -65,7 +65,7 @@ def _on_sigterm(signum, frame):
     raise _Stopped()
 
 
-def _serve(host: str, port: int, log_level: str = "info") -> None:
+def _serve(host: str, port: int, log_level: str = "info", workers: int = 1) -> None:
     import signal
 
     import uvicorn
@@ -74,8 +74,11 @@ def _serve(host: str, port: int, log_level: str = "info") -> None:
     # handlers and re-raises the signal: ours turns SIGTERM into a clean exit (status 0).
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        # Several processes use several cores: one Python process runs one core at a time (the
+        # GIL), whatever the number of request threads. uvicorn's supervisor restarts a worker
+        # that dies.
         uvicorn.run("resilience.asgi:application", host=host, port=port, log_level=log_level,
-                    lifespan="off")
+                    lifespan="off", workers=workers)
     except _Stopped:
         print("Stopped.", flush=True)
 
@@ -241,7 +244,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup(args.data_dir, laptop=False)
     if args.migrate:
         _migrate()
-    _serve(args.host, args.port)
+    _serve(args.host, args.port, workers=args.workers)
     return 0
 
 
@@ -438,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--migrate", action="store_true", help="apply migrations first")
+    p.add_argument("--workers", type=int, default=1,
+                   help="web server processes (default 1; one per core serves more at once)")
 
     p = add("generate", cmd_generate, "Generate deterministic, realistic demo communities.")
     p.add_argument("--communities", type=int, default=1, help="how many communities (default 1)")
@@ -510,6 +515,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "start one on a scratch database per --databases)")
     p.add_argument("--clients", type=int, default=None, help="load: concurrent clients (50; quick 10)")
     p.add_argument("--seconds", type=float, default=None, help="load: duration (60; quick 10)")
+    p.add_argument("--restart-at", type=float, default=None, metavar="SECONDS",
+                   help="faults: when PostgreSQL restarts (default: the middle of --seconds, 60)")
+    p.add_argument("--restart-mode", choices=["fast", "immediate"], default="fast",
+                   help="faults: pg_ctl restart mode (immediate: like a crash)")
+    p.add_argument("--residents", type=int, default=None,
+                   help="faults: residents of the scratch community (default 200)")
+    p.add_argument("--mix", choices=["office", "api"], default="office",
+                   help="load: what the clients ask — office (pages, API and writes while a "
+                   "warning is out; default) or api (API lists and map layers only, DESIGN's bar)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="load: web server processes (default 1; the api mix 2)")
+    p.add_argument("--pace", type=float, default=0,
+                   help="load: seconds between one client's requests (default 0: each client "
+                   "asks again as soon as answered)")
 
     p = add("backtest", cmd_backtest, "Replay the simulator's scenarios (with noise, gaps and "
             "false starts) through threshold rules alone and with forecast rules; print alarms, "

@@ -10,3 +10,11 @@ os.environ.setdefault("RESILIENCE_DATA_DIR", str(Path(__file__).resolve().parent
 from resilience.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file in WAL mode, as in production, rather than Django's in-memory shared-cache
+    # database: there a second writer (the live server's request, the worker's thread) gets
+    # "database table is locked" at once, while a file makes it wait its turn (busy timeout).
+    _folder = Path(os.environ["RESILIENCE_DATA_DIR"])
+    _folder.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_folder / "test.sqlite3")}  # noqa: F405

@@ -38,7 +38,7 @@ DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/resilience_bench_load"
 USER = "bench-load"
 
 # name → share of the requests (the office watches pages more than it writes)
-MIX = {
+OFFICE = {
     "dashboard page": 20,
     "residents API": 20,
     "map buildings": 20,
@@ -46,6 +46,18 @@ MIX = {
     "observations POST": 15,
     "needs request POST": 10,
 }
+# DESIGN §6's bar is about these: the API lists and the map layers of a 4,000-resident community.
+API = {
+    "residents API": 20,
+    "households API": 10,
+    "map buildings": 15,
+    "map facilities": 15,
+    "map risks": 15,
+    "sensors API": 10,
+    "alerts API": 5,
+    "needs API": 10,
+}
+MIXES = {"office": OFFICE, "api": API}
 
 
 # --- preparing a scratch instance (runs in a child process on the scratch database) -------------
@@ -112,10 +124,14 @@ def _child_env(database, data_dir: Path) -> dict:
 
 
 class Server:
-    """``resilience serve`` on a scratch database, prepared first; stopped with SIGTERM."""
+    """``resilience serve`` on a scratch database, prepared first by ``prepare`` (``module:function``
+    run in a child process on it, printing what the clients need as its last line of JSON);
+    stopped with SIGTERM."""
 
-    def __init__(self, database, data_dir: Path) -> None:
-        self.database, self.data_dir = database, data_dir
+    def __init__(self, database, data_dir: Path,
+                 prepare: str = "resilience.bench.load:prepare", workers: int = 1) -> None:
+        self.database, self.data_dir, self.workers = database, data_dir, workers
+        self.prepare = prepare
         self.env = _child_env(database, data_dir)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -124,8 +140,9 @@ class Server:
 
     def start(self) -> None:
         self.database.create()
-        done = subprocess.run([sys.executable, "-c", "from resilience.bench.load import prepare; "
-                               "prepare()"], env=self.env, capture_output=True, text=True,
+        module, _, function = self.prepare.partition(":")
+        done = subprocess.run([sys.executable, "-c", f"from {module} import {function}; "
+                               f"{function}()"], env=self.env, capture_output=True, text=True,
                               timeout=1800)
         if done.returncode:
             raise RuntimeError(f"preparing the scratch instance failed:\n{done.stderr[-2000:]}")
@@ -133,7 +150,7 @@ class Server:
         self.log = open(self.data_dir / "serve.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "resilience.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port)], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+             "--port", str(self.port), "--workers", str(self.workers)], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         import httpx
 
         deadline = time.monotonic() + 120
@@ -194,6 +211,18 @@ class Target:
             return "GET", f"/api/residents/?community={community}&page={rng.randint(1, 20)}", api
         if name == "map buildings":
             return "GET", f"/api/geo/buildings/?community={community}", api
+        if name == "map facilities":
+            return "GET", f"/api/geo/facilities/?community={community}", api
+        if name == "map risks":
+            return "GET", f"/api/geo/risks/?community={community}", api
+        if name == "households API":
+            return "GET", f"/api/households/?community={community}&page={rng.randint(1, 20)}", api
+        if name == "sensors API":
+            return "GET", f"/api/sensors/?community={community}", api
+        if name == "alerts API":
+            return "GET", f"/api/alerts/?community={community}", api
+        if name == "needs API":
+            return "GET", f"/api/requests/?community={community}", api
         if name == "alert board":
             alert = self.info.get("alert")
             return "GET", (f"/alerts/alerts/{alert}/board/" if alert else "/alerts/"), {}
@@ -212,12 +241,16 @@ class Target:
 
 
 def _client(target: Target, cookies: dict, stop_at: float, seed_value: int, results: dict,
-            lock: threading.Lock) -> None:
+            lock: threading.Lock, mix: dict, pace: float) -> None:
+    """One client: requests drawn from ``mix`` until ``stop_at``; with ``pace``, one request
+    every ``pace`` seconds (a person reading what came back), else the next at once."""
     import httpx
 
     rng = random.Random(seed_value)
-    names, weights = list(MIX), list(MIX.values())
+    names, weights = list(mix), list(mix.values())
     local: dict = defaultdict(list)
+    if pace:
+        time.sleep(rng.uniform(0, pace))  # clients out of step, as people are
     with httpx.Client(base_url=target.url, timeout=30, cookies=cookies) as client:
         while time.monotonic() < stop_at:
             name = rng.choices(names, weights)[0]
@@ -227,7 +260,10 @@ def _client(target: Target, cookies: dict, stop_at: float, seed_value: int, resu
                 status = client.request(method, path, **kwargs).status_code
             except httpx.HTTPError:
                 status = 0  # no answer
-            local[name].append((time.perf_counter() - started, status))
+            took = time.perf_counter() - started
+            local[name].append((took, status))
+            if pace and took < pace:
+                time.sleep(min(pace - took, max(0.0, stop_at - time.monotonic())))
     with lock:
         for name, rows in local.items():
             results[name].extend(rows)
@@ -240,14 +276,16 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def load(target: Target, clients: int, seconds: float) -> dict:
+def load(target: Target, clients: int, seconds: float, mix: dict = OFFICE,
+         pace: float = 0) -> dict:
     """Run the clients for ``seconds``; per endpoint and overall figures."""
     cookies = target.session_cookies()
     results: dict = defaultdict(list)
     lock = threading.Lock()
     started = time.monotonic()
     stop_at = started + seconds
-    threads = [threading.Thread(target=_client, args=(target, cookies, stop_at, i, results, lock),
+    threads = [threading.Thread(target=_client, args=(target, cookies, stop_at, i, results, lock,
+                                                      mix, pace),
                                 daemon=True) for i in range(clients)]
     for thread in threads:
         thread.start()
@@ -255,7 +293,7 @@ def load(target: Target, clients: int, seconds: float) -> dict:
         thread.join(seconds + 60)  # each request has a 30 s timeout: bounded
     elapsed = time.monotonic() - started
     rows = {}
-    for name in [*MIX, "all"]:
+    for name in [*mix, "all"]:
         sample = [r for rows_ in results.values() for r in rows_] if name == "all" else results.get(name, [])
         ms = [t * 1000 for t, _ in sample]
         errors = sum(1 for _, s in sample if s == 0 or s >= 500)
@@ -271,7 +309,7 @@ def load(target: Target, clients: int, seconds: float) -> dict:
             "mean_ms": round(statistics.fmean(ms), 1) if ms else 0.0,
             "statuses": dict(sorted(statuses.items())),
         }
-    return {"clients": clients, "seconds": round(elapsed, 1), "endpoints": rows}
+    return {"clients": clients, "pace": pace, "seconds": round(elapsed, 1), "endpoints": rows}
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -340,7 +378,9 @@ def _server_errors(log: Path) -> dict:
 
 
 def _table(vendor: str, result: dict) -> None:
-    print(f"\n{vendor}: {result['clients']} clients for {result['seconds']} s")
+    paced = f", one request per {result['pace']} s each" if result.get("pace") else ""
+    print(f"\n{vendor}: {result['clients']} clients{paced} for {result['seconds']} s, "
+          f"{result.get('workers', 1)} server process(es)")
     print(f"{'endpoint':<20} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>8} "
           f"{'p95 ms':>8} {'p99 ms':>8}  statuses")
     for name, row in result["endpoints"].items():
@@ -353,32 +393,38 @@ def _table(vendor: str, result: dict) -> None:
 
 def run(args) -> int:
     quick = getattr(args, "quick", False)
-    clients = getattr(args, "clients", None) or (10 if quick else 50)
     seconds = getattr(args, "seconds", None) or (10 if quick else 60)
-    report = {"benchmark": "load", "quick": quick, "python": platform.python_version(),
+    mix_name = getattr(args, "mix", None) or "office"
+    mix, pace = MIXES[mix_name], getattr(args, "pace", 0) or 0
+    clients = getattr(args, "clients", None) or (10 if quick else 20 if mix_name == "api" else 50)
+    workers = getattr(args, "workers", None) or (2 if mix_name == "api" else 1)
+    report = {"benchmark": "load", "mix": mix_name, "pace": pace, "quick": quick, "python": platform.python_version(),
               "machine": platform.machine(), "cpus": os.cpu_count(),
               "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "runs": {}}
     url = getattr(args, "url", None)
     if url:
         _loopback(url)
-        report["runs"]["external"] = result = load(Target(url, _external_info(url)), clients, seconds)
+        report["runs"]["external"] = result = load(Target(url, _external_info(url)), clients, seconds,
+                                                    mix, pace)
         _table(url, result)
     else:
         for vendor, make in _databases(args):
             with tempfile.TemporaryDirectory(prefix=f"resilience-load-{vendor}-") as tmp:
                 data_dir = Path(tmp)
-                server = Server(make(data_dir), data_dir)
+                server = Server(make(data_dir), data_dir, workers=workers)
                 print(f"{vendor}: preparing a scratch instance with one demo community…", flush=True)
                 try:
                     server.start()
-                    result = load(Target(server.url, server.info), clients, seconds)
+                    result = load(Target(server.url, server.info), clients, seconds, mix, pace)
+                    result["workers"] = workers
                     result["server_errors"] = _server_errors(data_dir / "serve.log")
                 finally:
                     server.stop()
             report["runs"][vendor] = result
             _table(vendor, result)
+    name = "load" if mix_name == "office" else f"load-{mix_name}"
     output = Path(getattr(args, "output", None) or Path("benchmarks") / "results" / (
-        "load-quick.json" if quick else "load.json"))
+        f"{name}-quick.json" if quick else f"{name}.json"))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"\nResults: {output}")

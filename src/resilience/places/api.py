@@ -2,6 +2,7 @@
 from rest_framework import serializers
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.choices import LabelField
 from resilience.places import filtersets
 from resilience.places.models import Building, Community, Facility, Grid, Region, Unit
 
@@ -40,7 +41,7 @@ class UnitSerializer(ScopedSerializer):
 
 
 class FacilitySerializer(ScopedSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
 
     class Meta:
         model = Facility

@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 
+from resilience.core.choices import label
 from resilience.core.geo import point
 from resilience.places.models import Building, Community, Facility, Grid
 
@@ -24,7 +25,7 @@ def _properties(obj) -> dict:
         props.update(floors=obj.floors, has_elevator=obj.has_elevator, grid=obj.grid_id,
                      structure=obj.structure)
     elif isinstance(obj, Facility):
-        props.update(kind=obj.kind, kind_label=str(obj.get_kind_display()),
+        props.update(kind=obj.kind, kind_label=label(obj, "kind"),
                      capacity=obj.capacity, status=obj.status, building=obj.building_id)
     elif isinstance(obj, Grid):
         props.update(community=obj.community_id)

@@ -16,6 +16,7 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.choices import LabelField
 from resilience.monitoring import alarms as services
 from resilience.monitoring import filtersets_alarms as filtersets
 from resilience.monitoring.models import Alarm, Rule
@@ -25,8 +26,8 @@ from resilience.places.models import Community
 
 class RuleSerializer(ScopedSerializer):
     shared = serializers.BooleanField(read_only=True, help_text="A platform rule (read-only).")
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    kind_label = LabelField("kind")
+    level_label = LabelField("level")
     params = serializers.JSONField(help_text=(
         'threshold {"op": "above"|"below", "value": x, "clear": y, "for_seconds": s?}; '
         'rate {"delta": d, "seconds": s}; stale {"intervals": n}; '
@@ -76,9 +77,9 @@ class AlarmSerializer(serializers.ModelSerializer):
     rule_name = serializers.CharField(source="rule.name", read_only=True)
     rule_kind = serializers.CharField(source="rule.kind", read_only=True)
     auto_alert = serializers.BooleanField(source="rule.auto_alert", read_only=True)
-    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    level_label = LabelField("level")
     colour = serializers.SerializerMethodField()
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = LabelField("status")
     acknowledged_by_name = serializers.SerializerMethodField()
 
     class Meta:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
 from resilience.core.api.geojson import GeoJSONMixin
+from resilience.core.choices import LabelField
 from resilience.core.geo import point
 from resilience.monitoring import filtersets
 from resilience.monitoring.models import Alarm, Sensor
@@ -23,8 +24,8 @@ STATUS_HEX = {"online": "#1a7f37", "stale": "#9a6700", "offline": "#8c959f", "fa
 
 class SensorSerializer(ScopedSerializer):
     community_code = serializers.CharField(source="community.code", read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = LabelField("kind")
+    status_label = LabelField("status")
     unit = serializers.CharField(read_only=True)
 
     class Meta:

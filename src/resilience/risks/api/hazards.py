@@ -16,6 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
+from resilience.core.choices import LabelField
 from resilience.people.models import Organisation
 from resilience.places.models import Community
 from resilience.risks import filtersets_inspections as filtersets
@@ -29,7 +30,7 @@ STEP_FIELDS = ("community", "source", "responsible", "deadline")
 
 class HazardEventSerializer(serializers.ModelSerializer):
     user_name = serializers.SerializerMethodField()
-    action_label = serializers.CharField(source="get_action_display", read_only=True)
+    action_label = LabelField("action")
 
     class Meta:
         model = HazardEvent
@@ -41,8 +42,8 @@ class HazardEventSerializer(serializers.ModelSerializer):
 
 
 class HazardSerializer(ScopedSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    severity_label = serializers.CharField(source="get_severity_display", read_only=True)
+    status_label = LabelField("status")
+    severity_label = LabelField("severity")
     responsible_name = serializers.SerializerMethodField()
     assignee_name = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()

@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 
 from resilience.core.api.base import ScopedSerializer, ScopedViewSet
 from resilience.core.api.geojson import GeoJSONMixin
+from resilience.core.choices import LabelField, label
 from resilience.core.geo import centroid, point
 from resilience.core.scope import can
 from resilience.risks import filtersets
@@ -45,8 +46,8 @@ class RiskSourceSerializer(ScopedSerializer):
     """A risk source. Writing ``method`` and ``inputs`` (re-)assesses it: ``score`` and ``grade``
     are derived, and the assessment is kept in ``/api/risk-assessments/``."""
 
-    risk_type_label = serializers.CharField(source="get_risk_type_display", read_only=True)
-    grade_label = serializers.CharField(source="get_grade_display", read_only=True)
+    risk_type_label = LabelField("risk_type")
+    grade_label = LabelField("grade")
     colour = serializers.CharField(read_only=True, help_text="red, orange, yellow or blue")
     colour_hex = serializers.SerializerMethodField()
     assessment_note = serializers.CharField(
@@ -108,7 +109,7 @@ class RiskSourceSerializer(ScopedSerializer):
 
 class RiskAssessmentSerializer(serializers.ModelSerializer):
     risk_name = serializers.CharField(source="risk.name", read_only=True)
-    grade_label = serializers.CharField(source="get_grade_display", read_only=True)
+    grade_label = LabelField("grade")
     colour = serializers.SerializerMethodField()
     assessed_by = serializers.StringRelatedField()
 
@@ -169,8 +170,8 @@ def _url(risk: RiskSource) -> str:
 def risk_feature(risk: RiskSource) -> dict:
     return {"type": "Feature", "id": risk.pk, "geometry": risk_geometry(risk), "properties": {
         "id": risk.pk, "name": risk.name, "risk_type": risk.risk_type,
-        "risk_type_label": str(risk.get_risk_type_display()), "grade": risk.grade,
-        "grade_label": str(risk.get_grade_display()), "colour": risk.colour,
+        "risk_type_label": label(risk, "risk_type"), "grade": risk.grade,
+        "grade_label": label(risk, "grade"), "colour": risk.colour,
         "colour_hex": GRADE_HEX.get(risk.colour, ""), "score": risk.score, "method": risk.method,
         "community": risk.community_id, "grid": risk.grid_id, "building": risk.building_id,
         "facility": risk.facility_id, "active": risk.active, "url": _url(risk),
