@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.db import Error as DatabaseFailure
 from django.db import connection, transaction
 from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
@@ -268,12 +269,17 @@ def send_due(channel_name: str, worker: str = "worker", budget: float = BATCH_SE
         try:
             if _send_batch(channel, channel_name, batch, worker, started, budget, clock, counts):
                 return counts
-        except BaseException:
+        except BaseException as exc:
             # The database (or this worker) failed mid-batch: what is still ours goes back to
-            # the queue at once rather than waiting out its lease.
+            # the queue rather than waiting out its lease — when the database answers again, if
+            # it was the database that failed (a restart takes seconds).
+            patience = outbox.GIVE_BACK_PATIENCE if isinstance(exc, DatabaseFailure) else 0
             try:
-                _give_back(batch, worker, 1.0, "", clock())
+                given = outbox.when_database_answers(
+                    lambda: _give_back(batch, worker, 1.0, "", clock()), patience)
             except Exception:  # noqa: BLE001 — the lease brings them back anyway
+                given = False
+            if not given:
                 log.exception("could not give back %d claimed deliveries", len(batch))
             raise
     return counts

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 # name → module under resilience.bench with a ``run(args) -> int``; the CLI offers these names.
-BENCHMARKS = ("ingest", "alerts", "response", "predict", "relief", "assess", "street", "load")
+BENCHMARKS = ("ingest", "alerts", "response", "predict", "relief", "assess", "street", "load",
+              "faults")
 
 
 def run_benchmark(args) -> int:

@@ -36,6 +36,18 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+def terminate(process: subprocess.Popen, timeout: float = 30) -> int:
+    """SIGTERM (a clean stop), then SIGKILL if it has not ended within ``timeout``; the exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
 def mosquitto_binary() -> str | None:
     return shutil.which("mosquitto") or next(
         (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.path.exists(p)),

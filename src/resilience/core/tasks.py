@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import Error, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -40,6 +42,9 @@ from resilience.core.models import Task
 LEASE = dt.timedelta(minutes=5)  # a task still "running" after this is taken to be abandoned
 MAX_BACKOFF = 300  # seconds
 ERROR_CHARS = 4000
+# Seconds a worker keeps trying to give back work it holds while the database is away (a restart
+# takes seconds); past that the lease brings the work back, only later.
+GIVE_BACK_PATIENCE = 60.0
 
 Handler = Callable[[dict], object]
 _handlers: dict[str, Handler] = {}
@@ -154,6 +159,31 @@ def release(tasks: list[Task], worker_id: str) -> int:
     return Task.objects.filter(id__in=[t.pk for t in tasks], status=Task.Status.RUNNING,
                                locked_by=worker_id).update(
         status=Task.Status.QUEUED, locked_by="", locked_until=None, attempts=F("attempts") - 1)
+
+
+def when_database_answers(write: Callable[[], object], patience: float = GIVE_BACK_PATIENCE,
+                          stop: threading.Event | None = None) -> bool:
+    """Run ``write()`` — bookkeeping such as giving back claimed work — retrying while the
+    database is unavailable, for up to ``patience`` seconds (or until ``stop`` is set). Return
+    whether it was written. Inside the caller's transaction there is nothing to retry on: the
+    database error is raised."""
+    deadline = time.monotonic() + patience
+    delay = 0.2
+    while True:
+        try:
+            write()
+            return True
+        except Error:
+            if connection.in_atomic_block:
+                raise
+            connection.close()  # a broken connection is never reused: the next try opens one
+            if time.monotonic() + delay > deadline or (stop is not None and stop.is_set()):
+                return False
+            if stop is not None:
+                stop.wait(delay)
+            else:
+                time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def backoff(attempts: int) -> float:

@@ -18,7 +18,7 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import DatabaseError, Error, close_old_connections, connections
 from django.utils import timezone
 
 from resilience.core import tasks as outbox
@@ -122,7 +122,18 @@ class Worker:
             connections.close_all()  # this thread's connection only
 
     def _run(self, task: Task) -> None:
-        status = outbox.run_one(task)
+        try:
+            status = outbox.run_one(task)
+        except Error as exc:
+            # The database went away while the outcome was written: give the task back as soon
+            # as it answers again, rather than leave it "running" until its lease (minutes) ends.
+            print(f"worker {self.id}: {task.kind} #{task.pk} interrupted, database unavailable "
+                  f"({str(exc).strip()[:200]}); giving it back", file=sys.stderr, flush=True)
+            if outbox.when_database_answers(lambda: outbox.release([task], self.id),
+                                            stop=self.stopping):
+                with self._lock:
+                    self.counts["released"] += 1
+            return
         if status != Task.Status.DONE:
             error = (Task.objects.filter(pk=task.pk).values_list("last_error", flat=True).first()
                      or "").split("\n", 1)[0]
