@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "resilience.core.middleware.ActorMiddleware",
+    "resilience.core.middleware.DiskFullMiddleware",  # a full disk: 507 with the reason
     "resilience.core.middleware.IdleSessionMiddleware",  # idle timeout (SESSION_COOKIE_AGE)
     "resilience.core.middleware.LockoutMiddleware",  # last, as django-axes asks
 ]
@@ -124,7 +125,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "resilience.core.storage.MediaStorage"},  # no partial files
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -148,6 +149,26 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One stable name per choice set that several serializers share, or that shares a field name
+    # ("kind", "level", "status"…) with another set; without it the schema falls back to names
+    # like "Kind7ccEnum" that change with the choices (check --deploy: drf_spectacular.W001).
+    "ENUM_NAME_OVERRIDES": {
+        "AlarmLevelEnum": "resilience.core.api.schema.alarm_levels",  # see there why
+        "AlertLevelEnum": "resilience.alerts.vocab.Level",
+        "AssessmentSourceEnum": "resilience.assessment.vocab.Source",
+        "CommandRoleEnum": "resilience.response.vocab.CommandRole",
+        "FacilityKindEnum": "resilience.places.vocab.FacilityKind",
+        "HazardSourceEnum": "resilience.risks.vocab.HazardSource",
+        "HazardStatusEnum": "resilience.risks.vocab.HazardStatus",
+        "MovementKindEnum": "resilience.relief.vocab.MovementKind",
+        "NeedKindEnum": "resilience.relief.vocab.NeedKind",
+        "NeedUrgencyEnum": "resilience.relief.vocab.Urgency",
+        "PurchaseStatusEnum": "resilience.relief.vocab.PurchaseStatus",
+        "ResponseLevelEnum": "resilience.response.vocab.ResponseLevel",
+        "RiskMethodEnum": "resilience.risks.vocab.Method",
+        "ScenarioEnum": "resilience.response.vocab.Scenario",
+        "SensorKindEnum": "resilience.monitoring.vocab.SensorKind",
+    },
 }
 
 LEAFLET_CONFIG = {

@@ -1,10 +1,17 @@
+import logging
 import time
 
 from axes.middleware import AxesMiddleware
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import JsonResponse, UnreadablePostError
+from django.shortcuts import render
+from django.utils.translation import gettext
 
 from resilience.core.actor import acting_as
+from resilience.core.storage import disk_full
+
+log = logging.getLogger(__name__)
 
 
 class ActorMiddleware:
@@ -58,3 +65,50 @@ def _touch_on_sign_in(sender, request=None, **kwargs):
     session = getattr(request, "session", None)
     if session is not None:
         session[IdleSessionMiddleware.KEY] = int(time.time())
+
+
+class DiskFullMiddleware:
+    """A full disk while taking an upload is a clear answer, not a 500: 507 with the reason, as
+    JSON under ``/api/`` and as a page elsewhere.
+
+    The upload is written either while the request body is read (a large file goes to
+    ``FILE_UPLOAD_TEMP_DIR``) or when a record with a file is saved (``core.storage``). Services
+    save inside a transaction, so the error rolls the record back; the storage removes its partial
+    file and the body's temporary files are closed (which deletes them) here. A page form's body is
+    read here, before ``CsrfViewMiddleware`` would read it where no view's error handling reaches.
+    """
+
+    STATUS = 507  # Insufficient Storage
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (request.method == "POST" and request.content_type == "multipart/form-data"
+                and not request.path.startswith("/api/")):  # the API's views read their own body
+            try:
+                request.POST  # noqa: B018 -- reading the body writes its files
+            except UnreadablePostError:
+                pass  # the client went away: CsrfViewMiddleware answers as it always has
+            except OSError as exc:
+                if not disk_full(exc):
+                    raise
+                return self.answer(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if disk_full(exception):
+            return self.answer(request, exception)
+        return None
+
+    def answer(self, request, exc: BaseException):
+        log.error("the disk is full: %s %s refused (%s)", request.method, request.path, exc)
+        for handler in getattr(request, "_upload_handlers", None) or ():
+            upload = getattr(handler, "file", None)
+            if upload is not None:
+                upload.close()  # a temporary upload file is deleted when closed
+        message = gettext("The server's disk is full, so nothing was saved. Try again later or "
+                          "tell the operator.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=self.STATUS)
+        return render(request, "507.html", {"message": message}, status=self.STATUS)

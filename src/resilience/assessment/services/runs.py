@@ -355,7 +355,7 @@ def insert_values(rows: list[tuple], batch: int = 5000) -> None:
                     copy.write_row((now, now, *row))
             return
         stamp = connection.ops.adapt_datetimefield_value(now)
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # nosec B608  # table and column names from the model's _meta through quote_name; values are parameters
         for start in range(0, len(rows), batch):
             cursor.executemany(sql, [(stamp, stamp, *row) for row in rows[start:start + batch]])
 

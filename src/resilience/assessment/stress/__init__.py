@@ -44,8 +44,8 @@ class Scenario:
 
     def clean(self, community, params: dict | None) -> dict:
         cleaned = common.clean_params(community, self.parameters, params)
-        extra = getattr(self.module, "clean", None)
-        return extra(community, cleaned) if extra else cleaned
+        module_clean = getattr(self.module, "clean", None)
+        return module_clean(community, cleaned) if module_clean else cleaned
 
 
 SCENARIOS: dict[str, Scenario] = {

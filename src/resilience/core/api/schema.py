@@ -124,3 +124,18 @@ class SchemaView(SpectacularAPIView):
     """``/api/schema/``: drf-spectacular's schema with the error responses documented."""
 
     custom_settings = {"POSTPROCESSING_HOOKS": hooks()}
+
+
+def alarm_levels() -> list[tuple[int, str]]:
+    """The alarm levels' choices for ``ENUM_NAME_OVERRIDES``, always with English labels.
+
+    In English an alarm's levels ("IV (blue)") and an alert's ("IV blue") are two choice sets and
+    get two names; in Chinese both read "四级（蓝色）", so drf-spectacular sees one set — named
+    ``AlertLevelEnum`` — and would refuse a second name for it. English labels never match the
+    Chinese schema, so there the override steps aside."""
+    from django.utils import translation
+
+    from resilience.monitoring.vocab import AlarmLevel
+
+    with translation.override("en"):
+        return [(value, str(label)) for value, label in AlarmLevel.choices]
