@@ -3,8 +3,10 @@
 N clients (threads, each with its own ``httpx`` connection; default 50, ``--quick`` 10) send
 requests for T seconds (default 60, ``--quick`` 10) over a mix a community office makes while a
 warning is out: the dashboard page, the resident list API, the buildings map layer, the alert
-board, a batch of sensor observations posted over HTTP and a needs request. Then it stops by
-itself and reports, per endpoint, requests, errors (a 5xx or no answer; 4xx count as answers but
+board, a batch of sensor observations posted over HTTP and a needs request (``--mix office``), or
+the API lists and map layers of DESIGN's bar (``--mix api``: 20 clients, 2 server processes).
+``--pace S`` makes each client ask once every S seconds, as a person reading the answer would,
+instead of again at once. Then it stops by itself and reports, per endpoint, requests, errors (a 5xx or no answer; 4xx count as answers but
 are shown), throughput and p50/p95/p99 latency.
 
 Without ``--url`` it starts the server itself, per database of ``--databases``: a scratch
@@ -58,6 +60,17 @@ API = {
     "needs API": 10,
 }
 MIXES = {"office": OFFICE, "api": API}
+# The API reads of both mixes: name → path.
+API_READS = {
+    "residents API": "/api/residents/?community={community}&page={page}",
+    "households API": "/api/households/?community={community}&page={page}",
+    "map buildings": "/api/geo/buildings/?community={community}",
+    "map facilities": "/api/geo/facilities/?community={community}",
+    "map risks": "/api/geo/risks/?community={community}",
+    "sensors API": "/api/sensors/?community={community}",
+    "alerts API": "/api/alerts/?community={community}",
+    "needs API": "/api/requests/?community={community}",
+}
 
 
 # --- preparing a scratch instance (runs in a child process on the scratch database) -------------
@@ -207,22 +220,9 @@ class Target:
         community = self.info["community"]
         if name == "dashboard page":
             return "GET", "/", {}
-        if name == "residents API":
-            return "GET", f"/api/residents/?community={community}&page={rng.randint(1, 20)}", api
-        if name == "map buildings":
-            return "GET", f"/api/geo/buildings/?community={community}", api
-        if name == "map facilities":
-            return "GET", f"/api/geo/facilities/?community={community}", api
-        if name == "map risks":
-            return "GET", f"/api/geo/risks/?community={community}", api
-        if name == "households API":
-            return "GET", f"/api/households/?community={community}&page={rng.randint(1, 20)}", api
-        if name == "sensors API":
-            return "GET", f"/api/sensors/?community={community}", api
-        if name == "alerts API":
-            return "GET", f"/api/alerts/?community={community}", api
-        if name == "needs API":
-            return "GET", f"/api/requests/?community={community}", api
+        if name in API_READS:  # a page of 20 is drawn at random for the paginated lists
+            path = API_READS[name].format(community=community, page=rng.randint(1, 20))
+            return "GET", path, api
         if name == "alert board":
             alert = self.info.get("alert")
             return "GET", (f"/alerts/alerts/{alert}/board/" if alert else "/alerts/"), {}
