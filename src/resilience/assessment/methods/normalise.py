@@ -30,7 +30,9 @@ def target_score(values, target: float, direction: str = HIGHER, cap: float = 1.
     if not cap > 0:
         raise ValueError(f"the cap must be positive, not {cap}")
     x = np.asarray(values, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Both branches of np.where are computed: a value near 0 overflows target / x (inf) where
+    # the cap is chosen anyway; the clip below bounds the rest.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if direction == HIGHER:
             score = np.where(x >= 0, cap, 0.0) if target == 0 else x / target
         elif target == 0:
