@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from resilience.assessment.models.runs import ASSESSMENT_ACCESS
-from resilience.core.scope import can_any, memberships_of, membership_q
+from resilience.core.scope import can_any, reached
 from resilience.places.models import Community
 
 
@@ -20,16 +20,7 @@ class _CommunityScope:
 
 def communities_for(user, action: str = "view"):
     """The communities whose assessment ``user`` may ``action`` (view, add…)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Community.objects.none()
-    if user.is_superuser:
-        return Community.objects.all()
-    combined = None
-    for membership in memberships_of(user):
-        q = membership_q(_CommunityScope, membership, action)
-        if q is not None:
-            combined = q if combined is None else combined | q
-    return Community.objects.filter(combined) if combined is not None else Community.objects.none()
+    return reached(Community.objects.all(), user, action, rules=_CommunityScope)
 
 
 def may(user, action: str, community) -> bool:

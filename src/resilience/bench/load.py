@@ -23,8 +23,6 @@ import os
 import platform
 import random
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +33,8 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
+
+from resilience.bench.services import free_port, terminate
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/resilience_bench_load"
 USER = "bench-load"
@@ -122,12 +122,6 @@ def _issued_alert(user, community) -> int | None:
     return alert.pk
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _child_env(database, data_dir: Path) -> dict:
     from resilience.bench.databases import keys_env
 
@@ -146,7 +140,7 @@ class Server:
         self.database, self.data_dir, self.workers = database, data_dir, workers
         self.prepare = prepare
         self.env = _child_env(database, data_dir)
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
         self.info: dict = {}
@@ -178,13 +172,8 @@ class Server:
         raise RuntimeError("the server did not answer within 120 s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process, 20)
         if getattr(self, "log", None):
             self.log.close()
         self.database.drop()

@@ -33,7 +33,8 @@ def memberships_of(user) -> list:
     return cached
 
 
-def _region_subtree(region_id: int) -> set[int]:
+def region_subtree(region_id: int) -> set[int]:
+    """The region and every region below it (a street's, a district's or a city's ids)."""
     Region = apps.get_model("places", "Region")
     ids, frontier = {region_id}, {region_id}
     while frontier:
@@ -81,7 +82,7 @@ def node_q(model, level: str, node_id: int, membership) -> Q | None:
     paths = model.scope_paths
     while level:
         if level == "region":
-            subtree = _region_subtree(node_id)
+            subtree = region_subtree(node_id)
             if "community" in paths:
                 Community = apps.get_model("places", "Community")
                 inside = Community.objects.filter(region_id__in=subtree).values("pk")
@@ -119,19 +120,28 @@ def membership_q(model, membership, action: str) -> Q | None:
     return node_q(model, node[0], node[1], membership)
 
 
+def reached(queryset, user, action: str = "view", *, rules=None, roles=None):
+    """The rows of ``queryset`` that ``user`` may ``action``, by the scope rules
+    (``scope_paths``, ``access``) of ``rules`` — the queryset's model unless another view of it
+    is given — through the memberships whose role is in ``roles`` (every one by default)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset.all()
+    combined: Q | None = None
+    for membership in memberships_of(user):
+        if roles is not None and membership.role not in roles:
+            continue
+        q = membership_q(rules or queryset.model, membership, action)
+        if q is not None:
+            combined = q if combined is None else combined | q
+    return queryset.filter(combined) if combined is not None else queryset.none()
+
+
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view") -> "ScopedQuerySet":
         """The rows ``user`` may ``action`` (view, add, change, delete, reveal)."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        combined: Q | None = None
-        for membership in memberships_of(user):
-            q = membership_q(self.model, membership, action)
-            if q is not None:
-                combined = q if combined is None else combined | q
-        return self.filter(combined) if combined is not None else self.none()
+        return reached(self, user, action)
 
 
 def can(user, action: str, obj) -> bool:

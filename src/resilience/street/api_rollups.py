@@ -67,6 +67,20 @@ def file_response(body: bytes, content_type: str, name: str) -> HttpResponse:
     return response
 
 
+def rollup_file(communities, per: str, fmt: str) -> HttpResponse | None:
+    """The roll-ups as a download (``xlsx``: a sheet per level; ``csv``: the level ``per``), for
+    the page and the API alike; ``None`` for any other format (the caller shows them)."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        sheets = [(p, *rollups.table(communities, p)) for p in PER]
+        return file_response(tables.xlsx_bytes(sheets), XLSX, f"rollups-{stamp}.xlsx")
+    if fmt == "csv":
+        names, rows = rollups.table(communities, per)
+        return file_response(tables.csv_bytes(names, rows), "text/csv; charset=utf-8",
+                             f"rollups-{per}-{stamp}.csv")
+    return None
+
+
 ROLLUP_PAYLOAD = inline_serializer("RollupPayload", {
     "per": serializers.CharField(),
     "min_cell": serializers.IntegerField(help_text="Counts of vulnerable residents below this "
@@ -105,14 +119,10 @@ class RollupView(OwnFormatMixin, APIView):
             communities, _region = pick_region(request, rollups.communities_for(request.user))
         except ValidationError as exc:
             return Response(error_detail(exc), status=400)
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        if fmt == "xlsx":
-            sheets = [(p, *rollups.table(communities, p)) for p in PER]
-            return file_response(tables.xlsx_bytes(sheets), XLSX, f"rollups-{stamp}.xlsx")
+        download = rollup_file(communities, per, fmt)
+        if download is not None:
+            return download
         names, rows = rollups.table(communities, per)
-        if fmt == "csv":
-            return file_response(tables.csv_bytes(names, rows), "text/csv; charset=utf-8",
-                                 f"rollups-{per}-{stamp}.csv")
         results = [{name: _json(row.get(name)) for name in names} for row in rows]
         return Response({"per": per, "min_cell": rollups.min_cell(),
                          "generated_at": timezone.now().isoformat(),

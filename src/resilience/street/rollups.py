@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from resilience.core.roles import Role
-from resilience.core.scope import membership_q, memberships_of
+from resilience.core.scope import memberships_of, reached, region_subtree
 from resilience.places.models import Community, Grid
 from resilience.street.rollup_fields import BY_NAME, SECTIONS, fields_for
 
@@ -48,18 +48,7 @@ def min_cell() -> int:
 def communities_for(user):
     """The communities whose roll-ups ``user`` may see: those inside the scope of their office,
     staff or admin memberships (an office sees its region, staff their own community)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Community.objects.none()
-    if user.is_superuser:
-        return Community.objects.all()
-    combined = None
-    for membership in memberships_of(user):
-        if membership.role not in ROLLUP_ROLES:
-            continue
-        q = membership_q(Community, membership, "view")
-        if q is not None:
-            combined = q if combined is None else combined | q
-    return Community.objects.filter(combined) if combined is not None else Community.objects.none()
+    return reached(Community.objects.all(), user, "view", roles=ROLLUP_ROLES)
 
 
 def may_see_rollups(user) -> bool:
@@ -378,9 +367,7 @@ def columns(level: str, sections=ALL_SECTIONS) -> list:
 
 def in_region(communities, region):
     """The communities inside ``region`` (a street, district or city) and its sub-regions."""
-    from resilience.core.scope import _region_subtree
-
-    return communities.filter(region_id__in=_region_subtree(region.pk))
+    return communities.filter(region_id__in=region_subtree(region.pk))
 
 
 def table(communities, per: str = "community", *, now: dt.datetime | None = None

@@ -6,14 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resilience.people.vocab import Vulnerability
 from resilience.relief.vocab import SupplyCategory
 from resilience.street import dashboard, rollups
-from resilience.street.api_rollups import PER, XLSX, file_response
-from resilience.street.exchange import tables
+from resilience.street.api_rollups import PER, rollup_file
 
 
 def _details(row: dict) -> None:
@@ -37,14 +35,10 @@ def rollup_page(request):
     regions = dashboard.regions_of(scope)
     region = next((r for r in regions if r.code == request.GET.get("region")), None)
     communities = rollups.in_region(scope, region) if region else scope
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "xlsx":
-        sheets = [(p, *rollups.table(communities, p)) for p in PER]
-        return file_response(tables.xlsx_bytes(sheets), XLSX, f"rollups-{stamp}.xlsx")
+    download = rollup_file(communities, per, fmt)
+    if download is not None:
+        return download
     names, rows = rollups.table(communities, per)
-    if fmt == "csv":
-        return file_response(tables.csv_bytes(names, rows), "text/csv; charset=utf-8",
-                             f"rollups-{per}-{stamp}.csv")
     for row in rows:
         _details(row)
     query = f"&region={region.code}" if region else ""
