@@ -94,3 +94,17 @@ def test_demo_serves_a_populated_community_and_stops_on_sigterm(tmp_path):
     assert "admin" in output and "demo-password-123" in output
     assert "office" in output  # the street office of the two demo communities
     assert (tmp_path / "var" / "resilience.sqlite3").exists()
+
+
+@pytest.mark.parametrize("argv, wrong", [
+    (["serve", "--workers", "0"], "--workers: must be at least 1, not 0"),
+    (["bench", "load", "--pace", "-1"], "--pace: must be at least 0, not -1"),
+    (["bench", "load", "--clients", "many"], "--clients: 'many' is not a number"),
+])
+def test_a_count_out_of_range_is_refused_naming_the_option(argv, wrong, capsys):
+    from resilience.cli import build_parser
+
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(argv)
+    assert stopped.value.code == 2
+    assert wrong in capsys.readouterr().err

@@ -411,6 +411,19 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _at_least(minimum: float, kind=int):
+    """An argparse type: a number of ``kind`` no smaller than ``minimum``, else a clear error."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, not {text}")
+        return value
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resilience",
@@ -441,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--migrate", action="store_true", help="apply migrations first")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=_at_least(1), default=1,
                    help="web server processes (default 1; one per core serves more at once)")
 
     p = add("generate", cmd_generate, "Generate deterministic, realistic demo communities.")
@@ -513,8 +526,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "RESILIENCE_BENCH_POSTGRES or postgres://postgres@127.0.0.1:5432/resilience_bench)")
     p.add_argument("--url", default=None, help="load: a running server on loopback (default: "
                    "start one on a scratch database per --databases)")
-    p.add_argument("--clients", type=int, default=None, help="load: concurrent clients (50; quick 10)")
-    p.add_argument("--seconds", type=float, default=None, help="load: duration (60; quick 10)")
+    p.add_argument("--clients", type=_at_least(1), default=None, help="load: concurrent clients (50; quick 10)")
+    p.add_argument("--seconds", type=_at_least(1, float), default=None, help="load: duration (60; quick 10)")
     p.add_argument("--restart-at", type=float, default=None, metavar="SECONDS",
                    help="faults: when PostgreSQL restarts (default: the middle of --seconds, 60)")
     p.add_argument("--restart-mode", choices=["fast", "immediate"], default="fast",
@@ -524,9 +537,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mix", choices=["office", "api"], default="office",
                    help="load: what the clients ask — office (pages, API and writes while a "
                    "warning is out; default) or api (API lists and map layers only, DESIGN's bar)")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--workers", type=_at_least(1), default=None,
                    help="load: web server processes (default 1; the api mix 2)")
-    p.add_argument("--pace", type=float, default=0,
+    p.add_argument("--pace", type=_at_least(0, float), default=0,
                    help="load: seconds between one client's requests (default 0: each client "
                    "asks again as soon as answered)")
 
